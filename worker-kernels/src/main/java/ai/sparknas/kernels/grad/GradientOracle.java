@@ -1,0 +1,30 @@
+package ai.sparknas.kernels.grad;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Computes gradient sums of the cross-entropy over the current step's batches. The estimators are
+ * written once against this interface; implementations decide where the passes run.
+ *
+ * <p>An oracle is bound to one search step at a time ({@link #beginStep}); every call within a step
+ * uses the same train and val batches, so repeated passes see identical data.
+ */
+public interface GradientOracle {
+
+    /** Binds the oracle to a step: its batches are drawn from (seed, epoch, step). */
+    void beginStep(int epoch, long step);
+
+    /** Σ over the step's {@code split} batch of the loss and the {@code wanted} gradients at (w, α). */
+    GradientSums gradients(INDArray w, INDArray alpha, Split split, Wanted wanted);
+
+    /**
+     * Central-difference numerator {@code Σ∇(w + r·d) − Σ∇(w − r·d)} on the step's {@code split} batch;
+     * the loss and counts returned are those at {@code w + r·d}. Backends may fuse the two passes.
+     */
+    default GradientSums centralDifference(INDArray w, INDArray d, double r, INDArray alpha, Split split,
+                                           Wanted wanted) {
+        GradientSums plus = gradients(w.add(d.mul(r)), alpha, split, wanted);
+        GradientSums minus = gradients(w.sub(d.mul(r)), alpha, split, wanted);
+        return plus.minusGradients(minus);
+    }
+}
