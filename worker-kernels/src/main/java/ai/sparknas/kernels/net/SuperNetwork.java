@@ -3,63 +3,50 @@ package ai.sparknas.kernels.net;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Wanted;
 import ai.sparknas.kernels.net.ParameterLayout.Init;
-import ai.sparknas.kernels.net.ParameterLayout.Segment;
 import ai.sparknas.kernels.space.Primitive;
 import ai.sparknas.kernels.space.SearchSpace;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.nd4j.autodiff.loss.LossReduce;
-import org.nd4j.autodiff.samediff.SDIndex;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
-import org.nd4j.linalg.api.buffer.DataType;
+import java.util.concurrent.ForkJoinPool;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The DARTS super-network of a {@link SearchSpace} as one SameDiff graph, evaluated at a flat
- * weight vector ω and a flat α vector. {@link #gradients} returns the loss SUM (softmax
- * cross-entropy), the correct count and the gradients of that sum: the caller divides.
+ * The DARTS super-network of a {@link SearchSpace} (spec §4) over one flat weight vector ω and one
+ * flat α vector, with hand-written float64 forward and backward kernels. {@link #gradients} returns
+ * the SUM over the batch of the softmax cross-entropy, the correct count and the gradients of that
+ * sum that were asked for: the caller divides.
  *
- * <p>Not thread-safe: one instance per thread.
+ * <p>Weights are declared by running the forward pass once on a one-image zero batch, so the
+ * layout of ω and the computation can never disagree. Not thread-safe: one instance per thread
+ * (the kernels themselves use {@code threads} workers).
  */
 public final class SuperNetwork {
 
-    public static final String INPUT = "input";
-    public static final String LABELS = "labels";
-    public static final String LOGITS = "logits";
-    public static final String LOSS = "loss";
-
     private final SearchSpace space;
-    private final DataType dtype;
-    private final SameDiff sd = SameDiff.create();
     private final ParameterLayout weights = new ParameterLayout();
     private final ParameterLayout alphas = new ParameterLayout();
+    private final ForkJoinPool pool;
 
-    public SuperNetwork(SearchSpace space, DataType dtype) {
+    /**
+     * @param threads kernel worker threads; 1 runs everything on the calling thread
+     */
+    public SuperNetwork(SearchSpace space, int threads) {
         this.space = space;
-        this.dtype = dtype;
-        build();
+        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        for (String block : space.alphaBlocks()) {
+            alphas.add(block, Init.NORMAL, 1e-3, space.edgesPerCell(), space.ops().size());
+        }
+        Pass declare = new Pass(new Tape(new double[0], null, false, null), true);
+        declare.forward(new double[space.inChannels() * space.height() * space.width()], new int[1], 1,
+                new double[(int) alphas.size()]);
     }
 
     public SearchSpace space() {
         return space;
     }
 
-    public DataType dataType() {
-        return dtype;
-    }
-
-    /** Number of operations in the forward graph (a measure of per-op overhead). */
-    public int sameDiffOpCount() {
-        return sd.getOps().size();
-    }
-
-    /** Layout of the flat ω vector: one named segment per weight array. */
+    /** Layout of the flat ω vector: one named segment per weight array, in PyTorch layout. */
     public ParameterLayout weightLayout() {
         return weights;
     }
@@ -69,184 +56,253 @@ public final class SuperNetwork {
         return alphas;
     }
 
-    /** Initial ω: PyTorch-style U(±1/√fan_in) for convolutions and the classifier, γ = 1, β = 0. */
+    /** Initial ω: PyTorch's defaults, U(±1/√fan_in) for convolutions and the classifier, γ = 1, β = 0. */
     public INDArray initialWeights(long seed) {
-        return Nd4j.createFromArray(weights.initialValues(seed)).castTo(dtype);
+        return Nd4j.createFromArray(weights.initialValues(seed));
     }
 
     /** Initial α: {@code 1e-3·N(0, 1)}. */
     public INDArray initialAlpha(long seed) {
-        return Nd4j.createFromArray(alphas.initialValues(seed)).castTo(dtype);
-    }
-
-    private void build() {
-        OpBuilder ob = new OpBuilder(sd, weights, dtype);
-        OpBuilder alphaOb = new OpBuilder(sd, alphas, dtype);
-        int c = space.channels();
-        int edges = space.edgesPerCell();
-        List<SDVariable> mixWeights = new ArrayList<>();
-        for (String block : space.alphaBlocks()) {
-            SDVariable a = alphaOb.parameter(block, Init.NORMAL, 1e-3, edges, space.ops().size());
-            mixWeights.add(sd.nn.softmax(a, 1));
-        }
-
-        SDVariable x = sd.placeHolder(INPUT, dtype, -1, space.inChannels(), space.height(), space.width());
-        SDVariable y = sd.placeHolder(LABELS, dtype, -1, space.classes());
-        int stemC = SearchSpace.STEM_MULTIPLIER * c;
-        SDVariable stem = ob.batchNormAffine(ob.conv(x, "stem/conv", space.inChannels(), stemC, 3, 1, 1), "stem/bn", stemC);
-
-        SDVariable s0 = stem;
-        SDVariable s1 = stem;
-        int cPrevPrev = stemC;
-        int cPrev = stemC;
-        int cCur = c;
-        int hPrevPrev = space.height();
-        int wPrevPrev = space.width();
-        int hPrev = hPrevPrev;
-        int wPrev = wPrevPrev;
-        boolean reductionPrev = false;
-        for (int i = 0; i < space.layers(); i++) {
-            boolean reduction = space.isReduction(i);
-            if (reduction) {
-                cCur *= 2;
-            }
-            String name = "cell" + i;
-            SDVariable p0 = reductionPrev
-                    ? ob.factorizedReduce(ob.relu(s0), name + "/pre0", cPrevPrev, cCur, hPrevPrev, wPrevPrev)
-                    : ob.reluConvBn(ob.relu(s0), name + "/pre0", cPrevPrev, cCur);
-            SDVariable p1 = ob.reluConvBn(ob.relu(s1), name + "/pre1", cPrev, cCur);
-            SDVariable out = cell(ob, name, p0, p1, cCur, hPrev, wPrev, reduction,
-                    mixWeights.get(space.alphaBlockOf(i)));
-            s0 = s1;
-            s1 = out;
-            hPrevPrev = hPrev;
-            wPrevPrev = wPrev;
-            if (reduction) {
-                hPrev = OpBuilder.outSize(hPrev, 3, 2, 1, 1);
-                wPrev = OpBuilder.outSize(wPrev, 3, 2, 1, 1);
-            }
-            cPrevPrev = cPrev;
-            cPrev = space.nodes() * cCur;
-            reductionPrev = reduction;
-        }
-        SDVariable pooled = s1.mean(2, 3);
-        SDVariable fcW = ob.parameter("classifier/weight", Init.UNIFORM, 1 / Math.sqrt(cPrev), cPrev, space.classes());
-        SDVariable fcB = ob.parameter("classifier/bias", Init.UNIFORM, 1 / Math.sqrt(cPrev), space.classes());
-        SDVariable logits = pooled.mmul(fcW).add(LOGITS, fcB);
-        sd.loss.softmaxCrossEntropy(LOSS, y, logits, null, LossReduce.SUM, 0.0);
-        sd.setLossVariables(LOSS);
-    }
-
-    /** One cell: node i = Σ_j MixedOp(state_j); output = channel concat of the nodes. */
-    private SDVariable cell(OpBuilder ob, String name, SDVariable p0, SDVariable p1, int c, int h, int w,
-                            boolean reduction, SDVariable mix) {
-        List<SDVariable> states = new ArrayList<>(List.of(p0, p1));
-        List<SDVariable> relus = new ArrayList<>(List.of(ob.relu(p0), ob.relu(p1)));
-        List<SDVariable> nodes = new ArrayList<>();
-        for (int i = 0; i < space.nodes(); i++) {
-            SDVariable node = null;
-            for (int j = 0; j < i + 2; j++) {
-                int stride = reduction && j < 2 ? 2 : 1;
-                int row = SearchSpace.edgeRow(i, j);
-                SDVariable edge = mixedOp(ob, name + "/edge" + row, states.get(j), relus.get(j), c, stride, h, w,
-                        mix, row);
-                node = node == null ? edge : node.add(edge);
-            }
-            states.add(node);
-            relus.add(ob.relu(node));
-            nodes.add(node);
-        }
-        return sd.concat(1, nodes.toArray(new SDVariable[0]));
-    }
-
-    /** MixedOp: Σ_k softmax(α_row)_k · op_k(x), with {@code none} (zero output) left out of the sum. */
-    private SDVariable mixedOp(OpBuilder ob, String name, SDVariable x, SDVariable xRelu, int c, int stride,
-                               int h, int w, SDVariable mix, int row) {
-        List<SDVariable> outs = new ArrayList<>();
-        List<Integer> columns = new ArrayList<>();
-        for (int k = 0; k < space.ops().size(); k++) {
-            Primitive op = space.ops().get(k);
-            SDVariable o = ob.primitive(op, x, xRelu, name + "/" + op.dartsName(), c, stride, h, w);
-            if (o != null) {
-                outs.add(o);
-                columns.add(k);
-            }
-        }
-        if (outs.isEmpty()) {
-            throw new IllegalArgumentException("search.ops must contain an operation other than none");
-        }
-        // pick the non-none columns of the row with a constant 0/1 matrix: gather's gradient is a loop in SameDiff
-        INDArray select = Nd4j.zeros(dtype, space.ops().size(), outs.size());
-        for (int j = 0; j < columns.size(); j++) {
-            select.putScalar(columns.get(j), j, 1.0);
-        }
-        SDVariable weightsRow = mix.get(SDIndex.interval(row, row + 1));
-        SDVariable picked = weightsRow.mmul(sd.constant(select));
-        SDVariable stacked = sd.stack(0, outs.toArray(new SDVariable[0]));
-        return stacked.mul(picked.reshape(outs.size(), 1, 1, 1, 1)).sum(0);
+        return Nd4j.createFromArray(alphas.initialValues(seed));
     }
 
     /**
-     * Loss sum, correct count and the requested gradient sums at (ω, α) on one batch.
+     * Loss sum, correct count and the requested gradient sums (float64) at (ω, α) on one batch.
      *
-     * @param w      flat weights, length {@code weightLayout().size()}
-     * @param alpha  flat α, length {@code alphaLayout().size()}
-     * @param images {@code [n, C, H, W]}
-     * @param labels one-hot {@code [n, classes]}
+     * @param images {@code n·C·H·W} pixels in NCHW order
+     * @param labels {@code n} class indices
      */
-    public GradientSums gradients(INDArray w, INDArray alpha, INDArray images, INDArray labels, Wanted wanted) {
-        checkLength("weights", w, weights.size());
-        checkLength("alpha", alpha, alphas.size());
-        assign(weights, w);
-        assign(alphas, alpha);
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put(INPUT, images.castTo(dtype));
-        feed.put(LABELS, labels.castTo(dtype));
-        List<String> wrt = new ArrayList<>();
-        if (wanted.weights()) {
-            wrt.addAll(weights.names());
+    public GradientSums gradients(INDArray w, INDArray alpha, double[] images, int[] labels, Wanted wanted) {
+        checkLength("weights", w.length(), weights.size());
+        checkLength("alpha", alpha.length(), alphas.size());
+        int n = labels.length;
+        int perImage = space.inChannels() * space.height() * space.width();
+        if (n == 0 || images.length != (long) n * perImage) {
+            throw new IllegalArgumentException("batch of " + n + " labels needs " + (long) n * perImage
+                    + " pixels (" + space.inChannels() + "x" + space.height() + "x" + space.width()
+                    + " each), got " + images.length);
         }
-        if (wanted.alpha()) {
-            wrt.addAll(alphas.names());
-        }
-        Map<String, INDArray> outputs;
-        Map<String, INDArray> grads = Map.of();
-        if (wrt.isEmpty()) {
-            outputs = sd.output(feed, LOSS, LOGITS);
-        } else {
-            OutAndGrad og = sd.calculateGradientsAndOutputs(feed, List.of(LOSS, LOGITS), wrt);
-            outputs = og.getOutputs();
-            grads = og.getGradients();
-        }
-        INDArray logits = outputs.get(LOGITS);
-        long correct = logits.argMax(1).eq(labels.argMax(1)).castTo(DataType.INT64).sumNumber().longValue();
-        return new GradientSums(outputs.get(LOSS).getDouble(0), correct, images.size(0),
-                wanted.weights() ? flatten(weights, grads) : null,
-                wanted.alpha() ? flatten(alphas, grads) : null);
-    }
-
-    private void assign(ParameterLayout layout, INDArray flat) {
-        for (Segment s : layout.segments()) {
-            INDArray slice = flat.get(NDArrayIndex.interval(s.offset(), s.offset() + s.size()));
-            sd.getArrForVarName(s.name()).assign(slice.reshape('c', s.shape()));
-        }
-    }
-
-    private INDArray flatten(ParameterLayout layout, Map<String, INDArray> grads) {
-        INDArray flat = Nd4j.create(dtype, layout.size());
-        for (Segment s : layout.segments()) {
-            INDArray g = grads.get(s.name());
-            if (g == null) {
-                throw new IllegalStateException("no gradient for " + s.name() + ": the parameter is not on the loss path");
+        boolean record = wanted != Wanted.NONE;
+        double[] weightGrad = wanted.weights() ? new double[(int) weights.size()] : null;
+        Pass pass = new Pass(new Tape(w.toDoubleVector(), weightGrad, record, pool), false);
+        Result r = pass.forward(images, labels, n, alpha.toDoubleVector());
+        double[] alphaGrad = null;
+        if (record) {
+            pass.tape.backward();
+            if (wanted.alpha()) {
+                alphaGrad = pass.alphaGradient();
             }
-            flat.get(NDArrayIndex.interval(s.offset(), s.offset() + s.size())).assign(g.ravel());
         }
-        return flat;
+        return new GradientSums(r.loss, r.correct, n,
+                weightGrad == null ? null : Nd4j.createFromArray(weightGrad),
+                alphaGrad == null ? null : Nd4j.createFromArray(alphaGrad));
     }
 
-    private static void checkLength(String what, INDArray v, long expected) {
-        if (v.length() != expected) {
-            throw new IllegalArgumentException(what + " vector has length " + v.length() + ", the network expects "
+    private record Result(double loss, long correct) {
+    }
+
+    /** One forward pass (and the state its backward needs). */
+    private final class Pass {
+        final Tape tape;
+        final boolean declaring;
+        double[][] probs;
+        double[][] dProbs;
+
+        Pass(Tape tape, boolean declaring) {
+            this.tape = tape;
+            this.declaring = declaring;
+        }
+
+        /** Offset of a named weight; the declaring pass registers it. */
+        int param(String name, Init init, double scale, long... shape) {
+            if (declaring) {
+                weights.add(name, init, scale, shape);
+                tape.ensureCapacity(weights.size());
+            }
+            return (int) weights.get(name).offset();
+        }
+
+        Result forward(double[] images, int[] labels, int n, double[] alpha) {
+            softmaxRows(alpha);
+            int c = space.channels();
+            Tensor x = new Tensor(n, space.inChannels(), space.height(), space.width(), images, false);
+            int stemC = SearchSpace.STEM_MULTIPLIER * c;
+            int stemW = param("stem/conv", Init.UNIFORM, 1 / Math.sqrt(9.0 * space.inChannels()),
+                    stemC, space.inChannels(), 3, 3);
+            Tensor stem = Convolution.dense(tape, x, stemW, stemC, 3, 1, 1);
+            int gamma = param("stem/bn/gamma", Init.CONSTANT, 1, stemC);
+            int beta = param("stem/bn/beta", Init.CONSTANT, 0, stemC);
+            stem = BatchNorm.affine(tape, stem, gamma, beta);
+
+            Tensor s0 = stem;
+            Tensor s1 = stem;
+            int cCur = c;
+            boolean reductionPrev = false;
+            for (int i = 0; i < space.layers(); i++) {
+                boolean reduction = space.isReduction(i);
+                if (reduction) {
+                    cCur *= 2;
+                }
+                String name = "cell" + i;
+                Tensor p0 = reductionPrev
+                        ? factorizedReduce(Layers.relu(tape, s0), name + "/pre0", cCur)
+                        : reluConvBn(Layers.relu(tape, s0), name + "/pre0", cCur);
+                Tensor p1 = reluConvBn(Layers.relu(tape, s1), name + "/pre1", cCur);
+                Tensor out = cell(name, p0, p1, cCur, reduction, space.alphaBlockOf(i));
+                s0 = s1;
+                s1 = out;
+                reductionPrev = reduction;
+            }
+            double bound = 1 / Math.sqrt(s1.c);
+            int fcW = param("classifier/weight", Init.UNIFORM, bound, space.classes(), s1.c);
+            int fcB = param("classifier/bias", Init.UNIFORM, bound, space.classes());
+            double[] logits = new double[n * space.classes()];
+            double loss = Layers.classifierLoss(tape, s1, fcW, fcB, space.classes(), labels, logits);
+            return new Result(loss, correct(logits, labels));
+        }
+
+        /** node i = Σ_{j<i+2} Σ_k softmax(α_row(i,j))_k · op_k(state_j); output = concat(nodes). */
+        Tensor cell(String name, Tensor p0, Tensor p1, int c, boolean reduction, int block) {
+            List<Tensor> states = new ArrayList<>(List.of(p0, p1));
+            List<Tensor> relus = new ArrayList<>(List.of(Layers.relu(tape, p0), Layers.relu(tape, p1)));
+            List<Tensor> nodes = new ArrayList<>();
+            int ops = space.ops().size();
+            for (int i = 0; i < space.nodes(); i++) {
+                List<Tensor> terms = new ArrayList<>();
+                List<Integer> idx = new ArrayList<>();
+                for (int j = 0; j < i + 2; j++) {
+                    int row = SearchSpace.edgeRow(i, j);
+                    int stride = reduction && j < 2 ? 2 : 1;
+                    for (int k = 0; k < ops; k++) {
+                        Primitive op = space.ops().get(k);
+                        Tensor o = primitive(op, states.get(j), relus.get(j), name + "/edge" + row + "/" + op.dartsName(),
+                                c, stride);
+                        if (o != null) {
+                            terms.add(o);
+                            idx.add(row * ops + k);
+                        }
+                    }
+                }
+                Tensor node = Layers.weightedSum(tape, terms, idx.stream().mapToInt(Integer::intValue).toArray(),
+                        probs[block], dProbs[block]);
+                states.add(node);
+                if (i + 1 < space.nodes()) {
+                    relus.add(Layers.relu(tape, node));
+                }
+                nodes.add(node);
+            }
+            return Layers.concat(tape, nodes);
+        }
+
+        /** One candidate operation; null for {@code none}, whose zero output the node sum leaves out. */
+        Tensor primitive(Primitive op, Tensor x, Tensor xRelu, String name, int c, int s) {
+            return switch (op) {
+                case NONE -> null;
+                case MAX_POOL_3X3 -> BatchNorm.plain(tape, Pooling.max(tape, x, s));
+                case AVG_POOL_3X3 -> BatchNorm.plain(tape, Pooling.avg(tape, x, s));
+                case SKIP_CONNECT -> s == 1 ? x : factorizedReduce(xRelu, name, c);
+                case SEP_CONV_3X3 -> sepConv(xRelu, name, c, 3, s, 1);
+                case SEP_CONV_5X5 -> sepConv(xRelu, name, c, 5, s, 2);
+                case DIL_CONV_3X3 -> dilConv(xRelu, name, c, 3, s, 2, 2);
+                case DIL_CONV_5X5 -> dilConv(xRelu, name, c, 5, s, 4, 2);
+            };
+        }
+
+        /** ReLU → 1×1 conv → BN; takes the rectified input. */
+        Tensor reluConvBn(Tensor xRelu, String name, int cout) {
+            int w = param(name + "/conv", Init.UNIFORM, 1 / Math.sqrt(xRelu.c), cout, xRelu.c, 1, 1);
+            return BatchNorm.plain(tape, Convolution.pointwise(tape, xRelu, w, cout));
+        }
+
+        /** ReLU → [1×1 stride-2 conv on x ‖ on x[:, :, 1:, 1:]] → BN; takes the rectified input. */
+        Tensor factorizedReduce(Tensor xRelu, String name, int cout) {
+            double bound = 1 / Math.sqrt(xRelu.c);
+            int w1 = param(name + "/conv1", Init.UNIFORM, bound, cout / 2, xRelu.c, 1, 1);
+            int w2 = param(name + "/conv2", Init.UNIFORM, bound, cout - cout / 2, xRelu.c, 1, 1);
+            Tensor even = Convolution.pointwise(tape, Layers.subsample(tape, xRelu, 0), w1, cout / 2);
+            Tensor odd = Convolution.pointwise(tape, Layers.subsample(tape, xRelu, 1), w2, cout - cout / 2);
+            return BatchNorm.plain(tape, Layers.concat(tape, List.of(even, odd)));
+        }
+
+        /** ReLU → depthwise k×k (stride s, dilation d) → 1×1 conv → BN; takes the rectified input. */
+        Tensor dilConv(Tensor xRelu, String name, int c, int k, int s, int p, int d) {
+            int dw = param(name + "/dw", Init.UNIFORM, 1.0 / k, c, 1, k, k);
+            int pw = param(name + "/pw", Init.UNIFORM, 1 / Math.sqrt(c), c, c, 1, 1);
+            Tensor y = Convolution.depthwise(tape, xRelu, dw, k, s, p, d);
+            return BatchNorm.plain(tape, Convolution.pointwise(tape, y, pw, c));
+        }
+
+        /** SepConv: DilConv(k, s, p, 1) → DilConv(k, 1, p, 1) (the second block has its own ReLU). */
+        Tensor sepConv(Tensor xRelu, String name, int c, int k, int s, int p) {
+            Tensor a = dilConv(xRelu, name + "/a", c, k, s, p, 1);
+            return dilConv(Layers.relu(tape, a), name + "/b", c, k, 1, p, 1);
+        }
+
+        void softmaxRows(double[] alpha) {
+            int blocks = alphas.segments().size();
+            int ops = space.ops().size();
+            int rows = space.edgesPerCell();
+            probs = new double[blocks][rows * ops];
+            dProbs = new double[blocks][rows * ops];
+            for (int b = 0; b < blocks; b++) {
+                int off = b * rows * ops;
+                for (int r = 0; r < rows; r++) {
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int k = 0; k < ops; k++) {
+                        max = Math.max(max, alpha[off + r * ops + k]);
+                    }
+                    double sum = 0;
+                    for (int k = 0; k < ops; k++) {
+                        sum += probs[b][r * ops + k] = Math.exp(alpha[off + r * ops + k] - max);
+                    }
+                    for (int k = 0; k < ops; k++) {
+                        probs[b][r * ops + k] /= sum;
+                    }
+                }
+            }
+        }
+
+        /** Softmax backward per row: ∂α_j = p_j·(∂p_j − Σ_k p_k·∂p_k). */
+        double[] alphaGradient() {
+            int ops = space.ops().size();
+            int rows = space.edgesPerCell();
+            double[] g = new double[(int) alphas.size()];
+            for (int b = 0; b < probs.length; b++) {
+                for (int r = 0; r < rows; r++) {
+                    double dot = 0;
+                    for (int k = 0; k < ops; k++) {
+                        dot += probs[b][r * ops + k] * dProbs[b][r * ops + k];
+                    }
+                    for (int k = 0; k < ops; k++) {
+                        int i = r * ops + k;
+                        g[b * rows * ops + i] = probs[b][i] * (dProbs[b][i] - dot);
+                    }
+                }
+            }
+            return g;
+        }
+    }
+
+    private static long correct(double[] logits, int[] labels) {
+        int classes = logits.length / labels.length;
+        long correct = 0;
+        for (int n = 0; n < labels.length; n++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++) {
+                if (logits[n * classes + k] > logits[n * classes + best]) {
+                    best = k;
+                }
+            }
+            if (best == labels[n]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+
+    private static void checkLength(String what, long actual, long expected) {
+        if (actual != expected) {
+            throw new IllegalArgumentException(what + " vector has length " + actual + ", the network expects "
                     + expected + " (was it made for another search space?)");
         }
     }

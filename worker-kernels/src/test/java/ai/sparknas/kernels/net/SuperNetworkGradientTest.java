@@ -13,9 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** ∇α (all entries) and ∇ω (a sample covering every segment) against float64 finite differences. */
 class SuperNetworkGradientTest {
@@ -25,23 +23,24 @@ class SuperNetworkGradientTest {
     static SuperNetwork net;
     static INDArray w;
     static INDArray alpha;
-    static INDArray x;
-    static INDArray y;
+    static double[] x;
+    static int[] y;
     static GradientSums analytic;
 
     @BeforeAll
     static void tinyNetwork() {
         // 3 cells: cell 1 and 2 reduce, so both cell types and FactorizedReduce preprocessing appear
         SearchSpace space = SearchSpace.darts(3, 4, 2, 8, 8, 5, AlphaSharing.PER_TYPE);
-        net = new SuperNetwork(space, DataType.DOUBLE);
+        net = new SuperNetwork(space, 2);
         w = net.initialWeights(11);
         // a larger α than the 1e-3 init so that softmax weights differ between ops
         alpha = net.initialAlpha(12).mul(300);
-        x = Nd4j.rand(DataType.DOUBLE, 4, 2, 8, 8).subi(0.5);
-        y = Nd4j.zeros(DataType.DOUBLE, 4, 5);
-        for (int i = 0; i < 4; i++) {
-            y.putScalar(i, (i * 3) % 5, 1.0);
+        SplittableRandom rng = new SplittableRandom(3);
+        x = new double[4 * 2 * 8 * 8];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rng.nextGaussian();
         }
+        y = new int[] {0, 3, 1, 4};
         analytic = net.gradients(w, alpha, x, y, Wanted.BOTH);
     }
 

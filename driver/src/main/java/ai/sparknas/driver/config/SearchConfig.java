@@ -1,0 +1,770 @@
+package ai.sparknas.driver.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigOriginFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * The validated configuration of one amended-DARTS search: a HOCON file on top of the defaults in
+ * {@code reference.conf} (root {@code sparknas}), plus {@code key=value} overrides.
+ *
+ * <p>Precedence, highest first: overrides, the file, {@code reference.conf}. System properties and
+ * {@code application.conf} are never consulted ({@code ConfigFactory.load} is not used); environment
+ * variables are only seen through explicit {@code ${?VAR}} substitutions in the file. Every key is
+ * validated when the object is built; an invalid value, an unknown key (in the file under
+ * {@code sparknas} or in an override) or a malformed override raises {@link ConfigException} whose
+ * message names the full key, the value and the allowed range.
+ *
+ * <p>Instances are immutable; {@link #withOverrides(List)} returns a new one.
+ */
+public final class SearchConfig {
+    /** Root key of every setting. */
+    public static final String ROOT = "sparknas";
+    /** The DARTS CNN operators, in their canonical α-column order. */
+    public static final List<String> DARTS_OPS = List.of("none", "max_pool_3x3", "avg_pool_3x3",
+            "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5");
+    /** Allowed values of {@code sparknas.search.estimator}. */
+    public static final List<String> ESTIMATORS = List.of("first-order", "second-order", "amended");
+    /** Allowed values of {@code sparknas.data.format}. */
+    public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100");
+    /** Allowed values of {@code sparknas.data.normalize}. */
+    public static final List<String> NORMALIZATIONS = List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "none");
+    /** Allowed values of {@code sparknas.search.alpha-sharing}. */
+    public static final List<String> ALPHA_SHARINGS = List.of("per-type", "per-cell");
+
+    /**
+     * {@code sparknas.run}.
+     *
+     * @param output   root directory of run outputs
+     * @param id       run id, "" = the caller generates a timestamped one
+     * @param seed     master random seed
+     * @param logEvery write a metrics line every this many steps (>= 1)
+     */
+    public record Run(String output, String id, long seed, int logEvery) {
+    }
+
+    /**
+     * {@code sparknas.data}. Paths are already resolved against {@link #dir()} (relative entries are
+     * prefixed with it; absolute paths and URIs with a scheme are kept as written).
+     *
+     * @param format       "idx", "cifar10" or "cifar100"
+     * @param dir          base directory of relative data paths, "" = none
+     * @param trainImages  idx images file (resolved)
+     * @param trainLabels  idx labels file (resolved)
+     * @param cifarFiles   CIFAR binary batch files (resolved), immutable
+     * @param limit        leading records used, 0 = all
+     * @param trainPortion fraction of the used records that trains ω
+     * @param normalize    "fashion-mnist", "mnist", "cifar10", "cifar100" or "none"
+     * @param augment      crop+flip augmentation on the ω batches
+     * @param classes      number of classes
+     */
+    public record Data(String format, String dir, String trainImages, String trainLabels, List<String> cifarFiles,
+                       int limit, double trainPortion, String normalize, boolean augment, int classes) {
+        /** Copies {@code cifarFiles} into an immutable list. */
+        public Data {
+            cifarFiles = List.copyOf(cifarFiles);
+        }
+
+        /** @return true for "cifar10" and "cifar100" */
+        public boolean isCifar() {
+            return format.startsWith("cifar");
+        }
+    }
+
+    /**
+     * {@code sparknas.search}.
+     *
+     * @param ops           candidate operators in α-column order, immutable
+     * @param nodes         intermediate nodes per cell
+     * @param layers        cells in the super-network (>= 3)
+     * @param channels      initial channels C (even)
+     * @param alphaSharing  "per-type" or "per-cell"
+     * @param epochs        search epochs
+     * @param batch         minibatch size
+     * @param stepsPerEpoch steps per epoch, 0 = every batch of the weight half
+     * @param estimator     "first-order", "second-order" or "amended"
+     */
+    public record Search(List<String> ops, int nodes, int layers, int channels, String alphaSharing, int epochs,
+                         int batch, int stepsPerEpoch, String estimator) {
+        /** Copies {@code ops} into an immutable list. */
+        public Search {
+            ops = List.copyOf(ops);
+        }
+
+        /** @return edges per cell, {@code Σ_{i<nodes} (i+2)} (14 for 4 nodes) */
+        public int edgesPerCell() {
+            return nodes * (nodes + 3) / 2;
+        }
+    }
+
+    /**
+     * {@code sparknas.estimator}.
+     *
+     * @param eta             amending coefficient η (0 = first order)
+     * @param epsilonHv       ε of the H·v central difference, r = ε/‖v‖
+     * @param epsilonMixed    ε of the mixed-derivative central difference, r' = ε/‖u‖
+     * @param epsilonUnrolled ε of the second-order finite difference, R = ε/‖v‖
+     */
+    public record Estimator(double eta, double epsilonHv, double epsilonMixed, double epsilonUnrolled) {
+    }
+
+    /**
+     * {@code sparknas.optim.weights}: SGD with momentum and a cosine schedule.
+     *
+     * @param lr          initial learning rate
+     * @param lrMin       final learning rate of the cosine schedule
+     * @param momentum    SGD momentum
+     * @param weightDecay L2 weight decay
+     * @param gradClip    global gradient-norm clip
+     */
+    public record WeightsOptim(double lr, double lrMin, double momentum, double weightDecay, double gradClip) {
+    }
+
+    /**
+     * {@code sparknas.optim.alpha}: Adam with coupled L2 weight decay.
+     *
+     * @param lr          learning rate
+     * @param beta1       Adam β1
+     * @param beta2       Adam β2
+     * @param eps         Adam ε
+     * @param weightDecay coupled L2 weight decay
+     */
+    public record AlphaOptim(double lr, double beta1, double beta2, double eps, double weightDecay) {
+    }
+
+    /**
+     * {@code sparknas.compute}.
+     *
+     * @param threads kernel threads, 0 = all available cores
+     */
+    public record Compute(int threads) {
+        /** @return {@link #threads()}, or the available processors when it is 0 */
+        public int effectiveThreads() {
+            return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /**
+     * {@code sparknas.monitor}.
+     *
+     * @param skipWarningThreshold warn when the normal cell's genotype has more skip_connects than this
+     */
+    public record Monitor(int skipWarningThreshold) {
+    }
+
+    private static final Pattern URI_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
+    private static final Config REFERENCE = loadReference();
+    private static final Set<String> KNOWN_KEYS = collectKnownKeys();
+
+    private final Config raw;
+    private final Run run;
+    private final Data data;
+    private final Search search;
+    private final Estimator estimator;
+    private final WeightsOptim weightsOptim;
+    private final AlphaOptim alphaOptim;
+    private final Compute compute;
+    private final Monitor monitor;
+
+    private SearchConfig(Config resolved) {
+        this.raw = resolved;
+        V v = new V(resolved);
+        this.run = readRun(v);
+        this.data = readData(v);
+        this.search = readSearch(v);
+        this.estimator = readEstimator(v);
+        this.weightsOptim = readWeights(v);
+        this.alphaOptim = readAlpha(v);
+        this.compute = new Compute(v.intAtLeast("compute.threads", 0));
+        this.monitor = new Monitor(v.intAtLeast("monitor.skip-warning-threshold", 0));
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    /**
+     * Loads and validates a search configuration.
+     *
+     * @param file      a HOCON file, or null for the defaults of {@code reference.conf} only
+     * @param overrides {@code key=value} strings applied on top (may be null or empty); keys are relative
+     *                  to {@code sparknas.} ({@code search.layers=3}) or carry the full prefix; values are
+     *                  HOCON values ({@code search.ops=[none,skip_connect]}); for string-valued keys an
+     *                  unquoted value is taken literally ({@code data.dir=hdfs://nn/cifar})
+     * @return the validated configuration
+     * @throws ConfigException for a missing or unparsable file, a malformed or unknown override,
+     *                         an unknown key under {@code sparknas} or an invalid value
+     */
+    public static SearchConfig load(Path file, List<String> overrides) {
+        Config fromFile = ConfigFactory.empty();
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException(null, "config file not found: " + file
+                        + " (absolute: " + file.toAbsolutePath() + ")");
+            }
+            try {
+                fromFile = ConfigFactory.parseFile(file.toFile(),
+                        ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF));
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new ConfigException(null, "cannot parse config file " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return build(fromFile, overrides);
+    }
+
+    /** @return the validated defaults of {@code reference.conf} */
+    public static SearchConfig defaults() {
+        return build(ConfigFactory.empty(), List.of());
+    }
+
+    /**
+     * Validates an already parsed configuration (e.g. the text of {@link #render()} shipped to another
+     * process), falling back to {@code reference.conf} for missing keys.
+     *
+     * @param config resolved or unresolved config holding a {@code sparknas} block
+     * @return the validated configuration
+     * @throws ConfigException as {@link #load(Path, List)}
+     */
+    public static SearchConfig fromConfig(Config config) {
+        return build(Objects.requireNonNull(config, "config"), List.of());
+    }
+
+    /**
+     * @param overrides {@code key=value} strings, as in {@link #load(Path, List)}
+     * @return a new validated configuration with the overrides applied on top of this one
+     * @throws ConfigException as {@link #load(Path, List)}
+     */
+    public SearchConfig withOverrides(List<String> overrides) {
+        return build(raw, overrides);
+    }
+
+    /** @return every settable key relative to {@code sparknas.}, sorted (e.g. {@code search.layers}) */
+    public static Set<String> knownKeys() {
+        return KNOWN_KEYS;
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /** @return {@code sparknas.run} */
+    public Run run() {
+        return run;
+    }
+
+    /** @return {@code sparknas.data} */
+    public Data data() {
+        return data;
+    }
+
+    /** @return {@code sparknas.search} */
+    public Search search() {
+        return search;
+    }
+
+    /** @return {@code sparknas.estimator} */
+    public Estimator estimator() {
+        return estimator;
+    }
+
+    /** @return {@code sparknas.optim.weights} */
+    public WeightsOptim weightsOptim() {
+        return weightsOptim;
+    }
+
+    /** @return {@code sparknas.optim.alpha} */
+    public AlphaOptim alphaOptim() {
+        return alphaOptim;
+    }
+
+    /** @return {@code sparknas.compute} */
+    public Compute compute() {
+        return compute;
+    }
+
+    /** @return {@code sparknas.monitor} */
+    public Monitor monitor() {
+        return monitor;
+    }
+
+    /** @return the resolved, merged configuration (overrides, file and reference.conf) */
+    public Config raw() {
+        return raw;
+    }
+
+    /**
+     * @return the fully resolved {@code sparknas} block, every default written out, as formatted HOCON
+     *         without comments; {@link #fromConfig(Config)} of its parse gives an equal configuration
+     */
+    public String render() {
+        return raw.root().withOnlyKey(ROOT)
+                .render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof SearchConfig other)) {
+            return false;
+        }
+        return run.equals(other.run) && data.equals(other.data) && search.equals(other.search)
+                && estimator.equals(other.estimator) && weightsOptim.equals(other.weightsOptim)
+                && alphaOptim.equals(other.alphaOptim) && compute.equals(other.compute)
+                && monitor.equals(other.monitor);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(run, data, search, estimator, weightsOptim, alphaOptim, compute, monitor);
+    }
+
+    @Override
+    public String toString() {
+        return render();
+    }
+
+    // ------------------------------------------------------------------ building
+
+    private static SearchConfig build(Config base, List<String> overrides) {
+        Config ov = parseOverrides(overrides);
+        Config merged;
+        try {
+            merged = ov.withFallback(base).withFallback(REFERENCE).resolve();
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(null, "cannot resolve configuration: " + e.getMessage(), e);
+        }
+        checkNoUnknownKeys(merged);
+        return new SearchConfig(merged);
+    }
+
+    private static Config loadReference() {
+        Config ref = ConfigFactory.parseResources(SearchConfig.class.getClassLoader(), "reference.conf",
+                ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
+        if (!ref.hasPath(ROOT)) {
+            throw new IllegalStateException("reference.conf on the classpath has no '" + ROOT + "' block");
+        }
+        return ref;
+    }
+
+    private static Set<String> collectKnownKeys() {
+        Set<String> keys = new TreeSet<>();
+        for (Map.Entry<String, ConfigValue> e : REFERENCE.getConfig(ROOT).entrySet()) {
+            keys.add(e.getKey());
+        }
+        return java.util.Collections.unmodifiableSet(keys);
+    }
+
+    private static boolean isKnownLeaf(String relativeKey) {
+        return KNOWN_KEYS.contains(relativeKey);
+    }
+
+    private static Config parseOverrides(List<String> overrides) {
+        Config acc = ConfigFactory.empty();
+        if (overrides == null) {
+            return acc;
+        }
+        for (String o : overrides) {
+            if (o == null) {
+                throw new ConfigException(null, "malformed override: null (expected key=value, e.g. search.layers=5)");
+            }
+            int eq = o.indexOf('=');
+            String key = eq < 0 ? "" : o.substring(0, eq).trim();
+            if (eq < 0 || key.isEmpty()) {
+                throw new ConfigException(null, "malformed override '" + o
+                        + "': expected key=value, e.g. search.layers=5");
+            }
+            String rel = key.startsWith(ROOT + ".") ? key.substring(ROOT.length() + 1) : key;
+            String full = ROOT + "." + rel;
+            try {
+                ConfigUtil.splitPath(full);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new ConfigException(null, "malformed override '" + o + "': bad key '" + key + "'", e);
+            }
+            if (!isKnownLeaf(rel)) {
+                throw new ConfigException(full, unknownKeyMessage(full, rel, "override '" + o + "'"));
+            }
+            ConfigValue value = parseOverrideValue(full, o.substring(eq + 1).trim(), o)
+                    .withOrigin(ConfigOriginFactory.newSimple("override '" + o + "'"));
+            acc = acc.withValue(full, value);
+        }
+        return acc;
+    }
+
+    private static ConfigValue parseOverrideValue(String full, String text, String override) {
+        boolean stringKey = REFERENCE.getValue(full).valueType() == ConfigValueType.STRING;
+        if (stringKey && !text.startsWith("\"")) {
+            return ConfigValueFactory.fromAnyRef(text); // literal: paths and URIs contain "//" and ":"
+        }
+        try {
+            ConfigValue v = ConfigFactory.parseString("v = " + text).root().get("v");
+            if (v == null) {
+                throw new ConfigException(full, "cannot parse override '" + override + "': no value");
+            }
+            return v;
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(full, "cannot parse the value of override '" + override + "' as HOCON: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void checkNoUnknownKeys(Config merged) {
+        Config block;
+        try {
+            block = merged.getConfig(ROOT);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(ROOT, ROOT + " must be an object: " + e.getMessage(), e);
+        }
+        for (Map.Entry<String, ConfigValue> e : block.entrySet()) {
+            String rel = e.getKey();
+            if (!isKnownLeaf(rel)) {
+                String full = ROOT + "." + rel;
+                throw new ConfigException(full, unknownKeyMessage(full, rel, e.getValue().origin().description()));
+            }
+        }
+    }
+
+    private static String unknownKeyMessage(String full, String rel, String where) {
+        StringBuilder sb = new StringBuilder();
+        if (REFERENCE.hasPath(full) && REFERENCE.getValue(full).valueType() == ConfigValueType.OBJECT) {
+            sb.append(full).append(" is a section, not a value (").append(where).append("); set one of its keys, e.g. ")
+                    .append(KNOWN_KEYS.stream().filter(k -> k.startsWith(rel + ".")).findFirst().orElse(rel));
+            return sb.toString();
+        }
+        sb.append("unknown key ").append(full).append(" (").append(where).append(')');
+        String best = closest(rel, KNOWN_KEYS);
+        if (best != null) {
+            sb.append("; did you mean ").append(best).append('?');
+        }
+        sb.append(" Known keys are listed in reference.conf and conf/README.md");
+        return sb.toString();
+    }
+
+    /** The closest candidate by edit distance (or by matching last segment), null if none is close. */
+    static String closest(String given, Iterable<String> candidates) {
+        String lastGiven = given.substring(given.lastIndexOf('.') + 1);
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int d = levenshtein(given, c);
+            String lastC = c.substring(c.lastIndexOf('.') + 1);
+            if (lastC.equals(lastGiven)) {
+                d = Math.min(d, 1);
+            }
+            if (d < bestD) {
+                bestD = d;
+                best = c;
+            }
+        }
+        return best != null && bestD <= Math.max(2, given.length() / 3) ? best : null;
+    }
+
+    private static int levenshtein(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    private static Run readRun(V v) {
+        String output = v.str("run.output");
+        if (output.isBlank()) {
+            throw v.bad("run.output", "must not be empty");
+        }
+        String id = v.str("run.id");
+        if (id.contains("/") || id.contains("\\") || id.equals(".") || id.equals("..")) {
+            throw v.bad("run.id", "must be a plain directory name (no '/' or '\\', not '.' or '..'), or \"\" for a timestamped id");
+        }
+        return new Run(output, id, v.lng("run.seed"), v.intAtLeast("run.log-every", 1));
+    }
+
+    private static Data readData(V v) {
+        String format = v.oneOf("data.format", FORMATS);
+        String dir = v.str("data.dir");
+        String images = v.str("data.train-images");
+        String labels = v.str("data.train-labels");
+        List<String> cifar = v.strList("data.cifar-files");
+        int limit = v.intAtLeast("data.limit", 0);
+        double portion = v.dbl("data.train-portion");
+        if (!(portion > 0 && portion < 1)) {
+            throw v.bad("data.train-portion", "must be > 0 and < 1");
+        }
+        String normalize = v.oneOf("data.normalize", NORMALIZATIONS);
+        boolean augment = v.bool("data.augment");
+        int classes = v.intAtLeast("data.classes", 2);
+        if (format.equals("idx")) {
+            if (images.isBlank()) {
+                throw v.bad("data.train-images", "must be set when " + ROOT + ".data.format = \"idx\"");
+            }
+            if (labels.isBlank()) {
+                throw v.bad("data.train-labels", "must be set when " + ROOT + ".data.format = \"idx\"");
+            }
+        } else {
+            if (cifar.isEmpty()) {
+                throw v.bad("data.cifar-files", "must list at least one binary batch file when "
+                        + ROOT + ".data.format = \"" + format + "\"");
+            }
+            for (String f : cifar) {
+                if (f.isBlank()) {
+                    throw v.bad("data.cifar-files", "must not contain an empty path");
+                }
+            }
+        }
+        if (limit > 0) {
+            long weightRecords = (long) Math.floor(limit * portion);
+            if (weightRecords < 1 || limit - weightRecords < 1) {
+                throw v.bad("data.limit", "must be 0 (all) or large enough that train-portion " + portion
+                        + " leaves at least one record for ω and one for α (gives " + weightRecords + " and "
+                        + (limit - weightRecords) + ")");
+            }
+        }
+        List<String> cifarResolved = new ArrayList<>(cifar.size());
+        for (String f : cifar) {
+            cifarResolved.add(resolvePath(dir, f));
+        }
+        return new Data(format, dir, resolvePath(dir, images), resolvePath(dir, labels), cifarResolved, limit,
+                portion, normalize, augment, classes);
+    }
+
+    /** {@code dir + "/" + p} for a relative {@code p}; absolute paths, URIs and empty values unchanged. */
+    static String resolvePath(String dir, String p) {
+        if (dir.isEmpty() || p.isEmpty() || p.startsWith("/") || URI_SCHEME.matcher(p).matches()) {
+            return p;
+        }
+        String d = dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
+        return d + "/" + p;
+    }
+
+    private static Search readSearch(V v) {
+        List<String> ops = v.strList("search.ops");
+        if (ops.isEmpty()) {
+            throw v.bad("search.ops", "must not be empty; known ops: " + String.join(", ", DARTS_OPS));
+        }
+        Set<String> seen = new HashSet<>();
+        for (String op : ops) {
+            if (!DARTS_OPS.contains(op)) {
+                String near = closest(op, DARTS_OPS);
+                throw v.bad("search.ops", "unknown op \"" + op + "\""
+                        + (near != null ? " (did you mean " + near + "?)" : "")
+                        + "; known ops: " + String.join(", ", DARTS_OPS));
+            }
+            if (!seen.add(op)) {
+                throw v.bad("search.ops", "duplicate op \"" + op + "\"");
+            }
+        }
+        if (ops.size() == 1 && ops.get(0).equals("none")) {
+            throw v.bad("search.ops", "must contain at least one op other than none (the genotype keeps the best non-none op)");
+        }
+        int nodes = v.intAtLeast("search.nodes", 1);
+        int layers = v.integer("search.layers");
+        if (layers < 3) {
+            throw v.bad("search.layers", "must be >= 3 (the reduction cells sit at floor(L/3) and floor(2L/3); "
+                    + "fewer than 3 cells leaves no normal cell before them or makes them coincide)");
+        }
+        int channels = v.integer("search.channels");
+        if (channels < 2 || channels % 2 != 0) {
+            throw v.bad("search.channels", "must be even and >= 2 (FactorizedReduce splits the channels in two halves)");
+        }
+        String sharing = v.oneOf("search.alpha-sharing", ALPHA_SHARINGS);
+        int epochs = v.intAtLeast("search.epochs", 1);
+        int batch = v.intAtLeast("search.batch", 1);
+        int steps = v.intAtLeast("search.steps-per-epoch", 0);
+        String est = v.oneOf("search.estimator", ESTIMATORS);
+        return new Search(ops, nodes, layers, channels, sharing, epochs, batch, steps, est);
+    }
+
+    private static Estimator readEstimator(V v) {
+        return new Estimator(v.dblAtLeast("estimator.eta", 0), v.dblPositive("estimator.epsilon-hv"),
+                v.dblPositive("estimator.epsilon-mixed"), v.dblPositive("estimator.epsilon-unrolled"));
+    }
+
+    private static WeightsOptim readWeights(V v) {
+        double lr = v.dblPositive("optim.weights.lr");
+        double lrMin = v.dblAtLeast("optim.weights.lr-min", 0);
+        if (lrMin > lr) {
+            throw v.bad("optim.weights.lr-min", "must be >= 0 and <= " + ROOT + ".optim.weights.lr (" + lr + ")");
+        }
+        double momentum = v.dbl("optim.weights.momentum");
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw v.bad("optim.weights.momentum", "must be >= 0 and < 1");
+        }
+        return new WeightsOptim(lr, lrMin, momentum, v.dblAtLeast("optim.weights.weight-decay", 0),
+                v.dblPositive("optim.weights.grad-clip"));
+    }
+
+    private static AlphaOptim readAlpha(V v) {
+        double lr = v.dblPositive("optim.alpha.lr");
+        double b1 = v.dblOpenUnit("optim.alpha.beta1");
+        double b2 = v.dblOpenUnit("optim.alpha.beta2");
+        return new AlphaOptim(lr, b1, b2, v.dblPositive("optim.alpha.eps"),
+                v.dblAtLeast("optim.alpha.weight-decay", 0));
+    }
+
+    /** Typed reads of {@code sparknas.<key>} with messages naming the full key and value. */
+    private static final class V {
+        private final Config c;
+
+        V(Config c) {
+            this.c = c;
+        }
+
+        ConfigException bad(String rel, String why) {
+            return bad(rel, why, null);
+        }
+
+        ConfigException bad(String rel, String why, Throwable cause) {
+            String full = ROOT + "." + rel;
+            String shown;
+            String where = "";
+            try {
+                if (c.getIsNull(full)) {
+                    shown = "null";
+                } else {
+                    ConfigValue value = c.getValue(full);
+                    shown = value.render(ConfigRenderOptions.concise());
+                    ConfigOrigin origin = value.origin();
+                    if (origin != null && origin.resource() == null) {
+                        where = " (set in " + origin.description() + ")";
+                    }
+                }
+            } catch (com.typesafe.config.ConfigException e) {
+                shown = "?";
+            }
+            return new ConfigException(full, full + " = " + shown + ": " + why + where, cause);
+        }
+
+        String str(String rel) {
+            try {
+                return c.getString(ROOT + "." + rel);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw bad(rel, "must be a string", e);
+            }
+        }
+
+        boolean bool(String rel) {
+            try {
+                return c.getBoolean(ROOT + "." + rel);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw bad(rel, "must be true or false", e);
+            }
+        }
+
+        List<String> strList(String rel) {
+            try {
+                return c.getStringList(ROOT + "." + rel);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw bad(rel, "must be a list of strings", e);
+            }
+        }
+
+        String oneOf(String rel, List<String> allowed) {
+            String s = str(rel);
+            if (!allowed.contains(s)) {
+                String lower = s.toLowerCase(Locale.ROOT);
+                String hint = allowed.contains(lower) ? " (values are lower case)" : "";
+                throw bad(rel, "must be one of " + String.join(", ", allowed) + hint);
+            }
+            return s;
+        }
+
+        long lng(String rel) {
+            Number n;
+            try {
+                n = c.getNumber(ROOT + "." + rel);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw bad(rel, "must be an integer", e);
+            }
+            if (n instanceof Double || n instanceof Float) {
+                double d = n.doubleValue();
+                if (d != Math.rint(d) || Math.abs(d) > 9.0e15) {
+                    throw bad(rel, "must be an integer");
+                }
+            }
+            return n.longValue();
+        }
+
+        int integer(String rel) {
+            long l = lng(rel);
+            if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+                throw bad(rel, "must be an integer between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE);
+            }
+            return (int) l;
+        }
+
+        int intAtLeast(String rel, int min) {
+            int i = integer(rel);
+            if (i < min) {
+                throw bad(rel, "must be >= " + min);
+            }
+            return i;
+        }
+
+        double dbl(String rel) {
+            double d;
+            try {
+                d = c.getDouble(ROOT + "." + rel);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw bad(rel, "must be a number", e);
+            }
+            if (!Double.isFinite(d)) {
+                throw bad(rel, "must be a finite number");
+            }
+            return d;
+        }
+
+        double dblPositive(String rel) {
+            double d = dbl(rel);
+            if (!(d > 0)) {
+                throw bad(rel, "must be > 0");
+            }
+            return d;
+        }
+
+        double dblAtLeast(String rel, double min) {
+            double d = dbl(rel);
+            if (!(d >= min)) {
+                throw bad(rel, "must be >= " + (min == Math.rint(min) ? String.valueOf((long) min) : String.valueOf(min)));
+            }
+            return d;
+        }
+
+        double dblOpenUnit(String rel) {
+            double d = dbl(rel);
+            if (!(d > 0 && d < 1)) {
+                throw bad(rel, "must be > 0 and < 1");
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package ai.sparknas.kernels.net;
+
+/**
+ * BatchNorm in training mode (batch statistics, biased variance, eps 1e-5):
+ * {@code x̂ = (x − μ_c)/√(σ²_c + eps)}; affine-free inside cells, {@code γ·x̂ + β} in the stem.
+ * Backward: {@code ∂x = (1/σ̃)·(∂x̂ − mean(∂x̂) − x̂·mean(∂x̂·x̂))} per channel.
+ */
+final class BatchNorm {
+
+    static final double EPS = 1e-5;
+
+    private BatchNorm() {
+    }
+
+    /** Affine-free BatchNorm. */
+    static Tensor plain(Tape t, Tensor x) {
+        return apply(t, x, -1, -1);
+    }
+
+    /** BatchNorm with γ at {@code gammaOff} and β at {@code betaOff} in the flat weights. */
+    static Tensor affine(Tape t, Tensor x, int gammaOff, int betaOff) {
+        return apply(t, x, gammaOff, betaOff);
+    }
+
+    private static Tensor apply(Tape t, Tensor x, int gammaOff, int betaOff) {
+        int plane = x.plane();
+        int m = x.n * plane;
+        double[] inv = new double[x.c];
+        Tensor xhat = x.like(true);
+        t.parallel(x.c, c -> {
+            double sum = 0;
+            for (int n = 0; n < x.n; n++) {
+                int b = (n * x.c + c) * plane;
+                for (int j = 0; j < plane; j++) {
+                    sum += x.v[b + j];
+                }
+            }
+            double mean = sum / m;
+            double sq = 0;
+            for (int n = 0; n < x.n; n++) {
+                int b = (n * x.c + c) * plane;
+                for (int j = 0; j < plane; j++) {
+                    double dv = x.v[b + j] - mean;
+                    sq += dv * dv;
+                }
+            }
+            inv[c] = 1 / Math.sqrt(sq / m + EPS);
+            for (int n = 0; n < x.n; n++) {
+                int b = (n * x.c + c) * plane;
+                for (int j = 0; j < plane; j++) {
+                    xhat.v[b + j] = (x.v[b + j] - mean) * inv[c];
+                }
+            }
+        });
+        boolean affine = gammaOff >= 0;
+        Tensor y = xhat;
+        if (affine) {
+            y = x.like(true);
+            for (int c = 0; c < x.c; c++) {
+                double g = t.weights[gammaOff + c];
+                double bt = t.weights[betaOff + c];
+                for (int n = 0; n < x.n; n++) {
+                    int b = (n * x.c + c) * plane;
+                    for (int j = 0; j < plane; j++) {
+                        y.v[b + j] = g * xhat.v[b + j] + bt;
+                    }
+                }
+            }
+        }
+        Tensor out = y;
+        t.onBackward(() -> {
+            double[] dy = out.gradOrNull();
+            if (dy == null) {
+                return;
+            }
+            double[] dx = x.needsGrad ? x.grad() : null;
+            t.parallel(x.c, c -> {
+                double scale = affine ? t.weights[gammaOff + c] : 1;
+                double sumDy = 0;
+                double sumDyXhat = 0;
+                for (int n = 0; n < x.n; n++) {
+                    int b = (n * x.c + c) * plane;
+                    for (int j = 0; j < plane; j++) {
+                        sumDy += dy[b + j];
+                        sumDyXhat += dy[b + j] * xhat.v[b + j];
+                    }
+                }
+                if (affine && t.wantsWeightGrad()) {
+                    t.weightGrad[gammaOff + c] += sumDyXhat;
+                    t.weightGrad[betaOff + c] += sumDy;
+                }
+                if (dx != null) {
+                    double meanDy = sumDy / m;
+                    double meanDyXhat = sumDyXhat / m;
+                    double k = scale * inv[c];
+                    for (int n = 0; n < x.n; n++) {
+                        int b = (n * x.c + c) * plane;
+                        for (int j = 0; j < plane; j++) {
+                            dx[b + j] += k * (dy[b + j] - meanDy - xhat.v[b + j] * meanDyXhat);
+                        }
+                    }
+                }
+            });
+        });
+        return out;
+    }
+}

@@ -1,0 +1,65 @@
+package ai.sparknas.kernels.net;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/**
+ * One forward pass and the record needed to run it backwards: the flat weights it reads, the flat
+ * weight-gradient it writes (null when the pass does not want ∇ω, so every kernel skips its
+ * weight-gradient half), and the backward closures in forward order.
+ */
+final class Tape {
+    /** Flat weights; grows while a network declares its parameters (see {@link #ensureCapacity}). */
+    double[] weights;
+    final double[] weightGrad;
+    final boolean recording;
+    private final List<Runnable> backward = new ArrayList<>();
+    private final ForkJoinPool pool;
+
+    Tape(double[] weights, double[] weightGrad, boolean recording, ForkJoinPool pool) {
+        this.weights = weights;
+        this.weightGrad = weightGrad;
+        this.recording = recording;
+        this.pool = pool;
+    }
+
+    /** Registers the backward step of the op just computed (only when the pass is recorded). */
+    void onBackward(Runnable step) {
+        if (recording) {
+            backward.add(step);
+        }
+    }
+
+    /** Runs the recorded backward steps in reverse order. */
+    void backward() {
+        for (int i = backward.size() - 1; i >= 0; i--) {
+            backward.get(i).run();
+            backward.set(i, null); // lets the activations the closure held be collected early
+        }
+    }
+
+    /** Used by the declaring pass, which discovers the parameters as it goes, to size the zero weights. */
+    void ensureCapacity(long size) {
+        if (weights.length < size) {
+            weights = java.util.Arrays.copyOf(weights, Math.toIntExact(size));
+        }
+    }
+
+    boolean wantsWeightGrad() {
+        return weightGrad != null;
+    }
+
+    /** Runs body(0..n-1) on the kernel pool; iterations must write disjoint memory. */
+    void parallel(int n, IntConsumer body) {
+        if (pool == null || n == 1) {
+            for (int i = 0; i < n; i++) {
+                body.accept(i);
+            }
+        } else {
+            pool.submit(() -> IntStream.range(0, n).parallel().forEach(body)).join();
+        }
+    }
+}
