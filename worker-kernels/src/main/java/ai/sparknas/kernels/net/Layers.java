@@ -143,6 +143,7 @@ final class Layers {
             pooled[i] = s / plane;
         }
         double[] wt = t.weights;
+        t.countMacs((long) x.n * classes * x.c);
         double loss = 0;
         double[] dLogits = new double[x.n * classes];
         for (int n = 0; n < x.n; n++) {

@@ -27,6 +27,7 @@ public final class SuperNetwork {
     private final ParameterLayout weights = new ParameterLayout();
     private final ParameterLayout alphas = new ParameterLayout();
     private final ForkJoinPool pool;
+    private final long forwardMacs;
 
     /**
      * @param threads kernel worker threads; 1 runs everything on the calling thread
@@ -40,6 +41,12 @@ public final class SuperNetwork {
         Pass declare = new Pass(new Tape(new double[0], null, false, null), true);
         declare.forward(new double[space.inChannels() * space.height() * space.width()], new int[1], 1,
                 new double[(int) alphas.size()]);
+        forwardMacs = declare.tape.macs();
+    }
+
+    /** Multiply-accumulates of one image's forward pass in convolutions and the classifier. */
+    public long forwardMacsPerImage() {
+        return forwardMacs;
     }
 
     public SearchSpace space() {

@@ -48,6 +48,17 @@ final class Tape {
         }
     }
 
+    private long macs;
+
+    /** Counts multiply-accumulates of convolutions and the classifier (the anchor's FLOP convention). */
+    void countMacs(long n) {
+        macs += n;
+    }
+
+    long macs() {
+        return macs;
+    }
+
     boolean wantsWeightGrad() {
         return weightGrad != null;
     }

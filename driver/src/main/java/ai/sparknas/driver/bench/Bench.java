@@ -1,0 +1,107 @@
+package ai.sparknas.driver.bench;
+
+import ai.sparknas.driver.config.SearchConfig;
+import ai.sparknas.driver.data.SearchData;
+import ai.sparknas.driver.search.SearchLoop;
+import ai.sparknas.driver.search.SearchSetup;
+import ai.sparknas.driver.search.SearchState;
+import ai.sparknas.driver.search.StepListener;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Times full search steps (α step + weight step) of each estimator on one config: median of
+ * {@code steps} timed steps after {@code warmup} untimed ones, on the configured data. FLOPs follow
+ * the PyTorch anchor's convention (convolutions + classifier, forward = F, α-only backward = F,
+ * backward with ∇ω = 2F), so effective GFLOP/s compare one to one with
+ * {@code shared/anchors/torch_darts_step.py}.
+ */
+public final class Bench {
+
+    /** Forward units per step: passes of (forward + backward) in units of one forward, as in the anchor. */
+    private static final Map<String, Integer> UNITS = Map.of("first-order", 5, "second-order", 13, "amended", 16);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Bench() {
+    }
+
+    public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, PrintStream out)
+            throws IOException {
+        SearchData data = SearchData.load(base.data());
+        for (String name : estimators) {
+            SearchConfig cfg = base.withOverrides(List.of("search.estimator=" + name));
+            SearchSetup setup = new SearchSetup(cfg, data, 1);
+            SearchState state = setup.initialState();
+            SearchLoop loop = setup.loop(new StepListener() {
+                @Override
+                public void onStep(Step s) {
+                }
+
+                @Override
+                public void onEpoch(Epoch e) {
+                }
+            });
+            double lr = setup.schedule.at(0);
+            List<Double> times = new ArrayList<>();
+            long passes0 = 0;
+            for (int i = 0; i < warmup + steps; i++) {
+                if (i == warmup) {
+                    passes0 = setup.oracle.passes();
+                }
+                long t0 = System.nanoTime();
+                loop.step(state, 0, i % setup.stepsPerEpoch, lr);
+                if (i >= warmup) {
+                    times.add((System.nanoTime() - t0) / 1e9);
+                }
+            }
+            double median = median(times);
+            double passesPerStep = (double) (setup.oracle.passes() - passes0) / steps;
+            int batch = cfg.search().batch();
+            double fwdFlopImage = 2.0 * setup.network.forwardMacsPerImage();
+            double stepFlop = UNITS.get(name) * fwdFlopImage * batch;
+            ObjectNode n = JSON.createObjectNode().put("estimator", name).put("layers", cfg.search().layers())
+                    .put("channels", cfg.search().channels()).put("batch", batch)
+                    .put("image", setup.space.height() + "x" + setup.space.width() + "x" + setup.space.inChannels())
+                    .put("threads", cfg.compute().effectiveThreads()).put("warmup", warmup).put("steps", steps)
+                    .put("median_step_s", round(median)).put("min_step_s", round(times.stream().min(Double::compare).orElseThrow()))
+                    .put("max_step_s", round(times.stream().max(Double::compare).orElseThrow()))
+                    .put("passes_per_step", passesPerStep).put("per_pass_s", round(median / passesPerStep))
+                    .put("images_per_s", round(batch / median))
+                    .put("forward_gflop_per_image", round(fwdFlopImage / 1e9))
+                    .put("nominal_step_gflop", round(stepFlop / 1e9)).put("effective_gflops", round(stepFlop / median / 1e9))
+                    .put("weight_params", setup.network.weightLayout().size()).put("peak_rss_mb", peakRssMb())
+                    .put("kernels", "hand-written float64 Java");
+            n.set("step_times_s", JSON.valueToTree(times.stream().map(Bench::round).toList()));
+            out.println(JSON.writeValueAsString(n));
+        }
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e5) / 1e5;
+    }
+
+    /** Peak resident set (VmHWM) of this JVM in MB, or -1 where /proc is unavailable. */
+    static double peakRssMb() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
+                    .map(l -> Arrays.stream(l.split("\\s+")).filter(t -> t.matches("\\d+")).findFirst().orElse("-1024"))
+                    .mapToDouble(kb -> Double.parseDouble(kb) / 1024).findFirst().orElse(-1);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}

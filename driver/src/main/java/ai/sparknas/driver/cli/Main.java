@@ -1,0 +1,118 @@
+package ai.sparknas.driver.cli;
+
+import ai.sparknas.driver.bench.Bench;
+import ai.sparknas.driver.config.ConfigException;
+import ai.sparknas.driver.config.SearchConfig;
+import ai.sparknas.driver.search.NonFiniteException;
+import ai.sparknas.driver.search.SearchRun;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code sparknas search|bench [-c FILE] [key=value ...]}. Exit codes: 0 success, 1 unexpected
+ * failure, 2 bad usage or config, 3 unreadable or corrupt data / output, 4 the search diverged
+ * (NaN/Inf).
+ */
+@Command(name = "sparknas", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
+        description = "Amended-DARTS architecture search.",
+        subcommands = {Main.Search.class, Main.BenchCommand.class})
+public final class Main {
+
+    public static final int EXIT_CONFIG = 2;
+    public static final int EXIT_DATA = 3;
+    public static final int EXIT_DIVERGED = 4;
+
+    /** Options shared by the commands. */
+    static class ConfigOptions {
+        @Option(names = {"-c", "--config"}, description = "HOCON config file (default: built-in defaults)")
+        Path config;
+
+        @Parameters(paramLabel = "key=value", description = "config overrides relative to sparknas., "
+                + "e.g. search.estimator=first-order data.limit=512")
+        List<String> overrides = new ArrayList<>();
+
+        SearchConfig load() {
+            return SearchConfig.load(config, overrides);
+        }
+    }
+
+    @Command(name = "search", mixinStandardHelpOptions = true,
+            description = "Run a search in this process and write the genotype, config and metrics.")
+    static final class Search implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @Override
+        public Integer call() throws IOException {
+            SearchRun.execute(options.load(), System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Time search steps of each estimator; one JSON line per estimator.")
+    static final class BenchCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @Option(names = "--estimators", split = ",", description = "estimators to time (default: all three)")
+        List<String> estimators = new ArrayList<>(SearchConfig.ESTIMATORS);
+
+        @Option(names = "--warmup", description = "untimed steps (default: ${DEFAULT-VALUE})")
+        int warmup = 1;
+
+        @Option(names = "--steps", description = "timed steps (default: ${DEFAULT-VALUE})")
+        int steps = 5;
+
+        @Override
+        public Integer call() throws IOException {
+            if (steps < 1 || warmup < 0) {
+                throw new ConfigException(null, "--steps must be >= 1 and --warmup >= 0");
+            }
+            Bench.run(options.load(), estimators, warmup, steps, System.out);
+            return 0;
+        }
+    }
+
+    private Main() {
+    }
+
+    /** Runs the command line and returns the exit code. */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            int code;
+            String kind;
+            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException) {
+                code = EXIT_CONFIG;
+                kind = "configuration error";
+            } else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException) {
+                code = EXIT_DATA;
+                kind = "input/output error";
+            } else if (ex instanceof NonFiniteException) {
+                code = EXIT_DIVERGED;
+                kind = "search diverged";
+            } else {
+                code = 1;
+                kind = "unexpected error";
+            }
+            cmd.getErr().println("sparknas: " + kind + ": " + ex.getMessage());
+            if (code == 1) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return code;
+        });
+        return cl.execute(args);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+}

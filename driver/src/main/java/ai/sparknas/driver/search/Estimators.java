@@ -1,0 +1,26 @@
+package ai.sparknas.driver.search;
+
+import ai.sparknas.driver.config.SearchConfig;
+import ai.sparknas.kernels.estimate.AlphaGradientEstimator;
+import ai.sparknas.kernels.estimate.Amended;
+import ai.sparknas.kernels.estimate.FirstOrder;
+import ai.sparknas.kernels.estimate.SecondOrder;
+
+/** Builds the configured α-gradient estimator. */
+public final class Estimators {
+
+    private Estimators() {
+    }
+
+    public static AlphaGradientEstimator create(String name, SearchConfig cfg) {
+        var e = cfg.estimator();
+        return switch (name) {
+            case "first-order" -> new FirstOrder();
+            case "second-order" -> new SecondOrder(cfg.weightsOptim().momentum(), cfg.weightsOptim().weightDecay(),
+                    e.epsilonUnrolled());
+            case "amended" -> new Amended(e.eta(), e.epsilonHv(), e.epsilonMixed());
+            default -> throw new IllegalArgumentException("sparknas.search.estimator = " + name
+                    + ": must be one of " + SearchConfig.ESTIMATORS);
+        };
+    }
+}

@@ -1,0 +1,100 @@
+package ai.sparknas.driver.search;
+
+import ai.sparknas.driver.genotype.GenotypeFormat;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+/**
+ * Writes one JSON line per step and per epoch to {@code metrics.jsonl} (flushed per line, so a
+ * crashed run keeps what it measured) and prints a progress line every {@code logEvery} steps.
+ */
+public final class MetricsLog implements StepListener, AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BufferedWriter out;
+    private final PrintStream progress;
+    private final int logEvery;
+    private final int normalSkipWarning;
+    private double stepSeconds;
+    private long steps;
+
+    public MetricsLog(Path metricsFile, PrintStream progress, int logEvery, int normalSkipWarning) throws IOException {
+        this.out = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        this.progress = progress;
+        this.logEvery = logEvery;
+        this.normalSkipWarning = normalSkipWarning;
+    }
+
+    @Override
+    public void onStep(Step s) {
+        steps++;
+        stepSeconds += s.seconds();
+        ObjectNode n = JSON.createObjectNode().put("type", "step").put("epoch", s.epoch() + 1).put("step", s.step() + 1)
+                .put("global_step", s.globalStep()).put("train_loss", s.trainLoss()).put("train_acc", s.trainAcc())
+                .put("val_loss", s.valLoss()).put("val_acc", s.valAcc()).put("lr", s.lr()).put("grad_norm", s.gradNorm())
+                .put("alpha_entropy", s.alphaEntropy()).put("skip_connect_normal", s.normalSkips())
+                .put("seconds", s.seconds());
+        write(n);
+        boolean last = s.step() + 1 == s.steps();
+        if (s.globalStep() % logEvery == 0 || last) {
+            long remaining = (long) s.epochs() * s.steps() - s.globalStep();
+            double perStep = stepSeconds / steps;
+            progress.println(String.format(Locale.ROOT,
+                    "epoch %d/%d step %d/%d | train loss %.4f acc %.3f | val loss %.4f acc %.3f | lr %.5f"
+                            + " | H(α) %.4f | skip %d | %.2f s/step | ETA %s",
+                    s.epoch() + 1, s.epochs(), s.step() + 1, s.steps(), s.trainLoss(), s.trainAcc(), s.valLoss(),
+                    s.valAcc(), s.lr(), s.alphaEntropy(), s.normalSkips(), perStep, duration(remaining * perStep)));
+        }
+    }
+
+    @Override
+    public void onEpoch(Epoch e) {
+        ObjectNode n = JSON.createObjectNode().put("type", "epoch").put("epoch", e.epoch() + 1)
+                .put("train_loss", e.trainLoss()).put("train_acc", e.trainAcc()).put("val_loss", e.valLoss())
+                .put("val_acc", e.valAcc()).put("alpha_entropy", e.alphaEntropy())
+                .put("skip_connect_normal", e.normalSkips()).put("skip_connect_reduce", e.reduceSkips())
+                .put("genotype", GenotypeFormat.toDartsText(e.genotype())).put("seconds", e.seconds());
+        n.set("alpha_normal", JSON.valueToTree(e.alphaNormal()));
+        n.set("alpha_reduce", JSON.valueToTree(e.alphaReduce()));
+        write(n);
+        progress.println(String.format(Locale.ROOT, "epoch %d/%d done in %s | train acc %.3f | val acc %.3f | genotype %s",
+                e.epoch() + 1, e.epochs(), duration(e.seconds()), e.trainAcc(), e.valAcc(),
+                GenotypeFormat.toDartsText(e.genotype())));
+        if (e.normalSkips() > normalSkipWarning) {
+            progress.println("WARNING: the normal cell has " + e.normalSkips() + " skip_connect edges (more than "
+                    + "monitor.skip-warning-threshold = " + normalSkipWarning + "): the search may be collapsing");
+        }
+    }
+
+    private void write(ObjectNode n) {
+        try {
+            out.write(JSON.writeValueAsString(n));
+            out.newLine();
+            out.flush();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot append to metrics.jsonl", ex);
+        }
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
+                : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}

@@ -1,0 +1,107 @@
+package ai.sparknas.driver.search;
+
+import ai.sparknas.driver.genotype.Genotype;
+import ai.sparknas.driver.genotype.Genotypes;
+import ai.sparknas.driver.optim.CosineSchedule;
+import ai.sparknas.kernels.estimate.AlphaGradient;
+import ai.sparknas.kernels.estimate.AlphaGradientEstimator;
+import ai.sparknas.kernels.estimate.SearchPoint;
+import ai.sparknas.kernels.grad.GradientOracle;
+import ai.sparknas.kernels.grad.GradientSums;
+import ai.sparknas.kernels.grad.Split;
+import ai.sparknas.kernels.grad.Wanted;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The DARTS search loop (spec §3). Per step: the oracle draws the step's batches; α step with the
+ * estimator's gradient and Adam; then the weight step with the NEW α: ∇ω L_train, global-norm clip,
+ * SGD with momentum and weight decay, lr from the cosine schedule of the epoch.
+ */
+public final class SearchLoop {
+
+    private final GradientOracle oracle;
+    private final AlphaGradientEstimator estimator;
+    private final CosineSchedule schedule;
+    private final AlphaSummary summary;
+    private final int stepsPerEpoch;
+    private final StepListener listener;
+
+    public SearchLoop(GradientOracle oracle, AlphaGradientEstimator estimator, CosineSchedule schedule,
+                      AlphaSummary summary, int stepsPerEpoch, StepListener listener) {
+        this.oracle = oracle;
+        this.estimator = estimator;
+        this.schedule = schedule;
+        this.summary = summary;
+        this.stepsPerEpoch = stepsPerEpoch;
+        this.listener = listener;
+    }
+
+    /** The outcome of one step: the val sums behind the α gradient, the train sums and the clipped norm. */
+    public record StepResult(GradientSums val, GradientSums train, double gradNorm) {
+    }
+
+    /** One search step at (epoch, step) with weight learning rate {@code lr}; updates {@code state} in place. */
+    public StepResult step(SearchState state, int epoch, int step, double lr) {
+        oracle.beginStep(epoch, step);
+        String where = "epoch " + (epoch + 1) + " step " + (step + 1) + " (" + estimator.name() + ")";
+        AlphaGradient g = estimator.estimate(oracle,
+                new SearchPoint(state.weights(), state.alpha(), state.weightOptimizer().momentumBuffer(), lr));
+        requireFinite(g.val().lossSum(), "validation loss", where);
+        requireFinite(g.gradient(), "α gradient", where);
+        state.alphaOptimizer().step(state.alpha(), g.gradient());
+
+        GradientSums train = oracle.gradients(state.weights(), state.alpha(), Split.TRAIN, Wanted.WEIGHTS);
+        requireFinite(train.lossSum(), "training loss", where);
+        INDArray grad = train.meanWeightGrad();
+        requireFinite(grad, "weight gradient", where);
+        double norm = state.weightOptimizer().step(state.weights(), grad, lr);
+        return new StepResult(g.val(), train, norm);
+    }
+
+    /** Runs all epochs on {@code state} (updated in place) and returns the final genotype. */
+    public Genotype run(SearchState state) {
+        long globalStep = 0;
+        for (int epoch = 0; epoch < schedule.epochs(); epoch++) {
+            double lr = schedule.at(epoch);
+            long epochStart = System.nanoTime();
+            double[] sums = new double[4];
+            for (int step = 0; step < stepsPerEpoch; step++) {
+                long t0 = System.nanoTime();
+                StepResult r = step(state, epoch, step, lr);
+                globalStep++;
+                sums[0] += r.train().meanLoss();
+                sums[1] += r.train().accuracy();
+                sums[2] += r.val().meanLoss();
+                sums[3] += r.val().accuracy();
+                Genotype genotype = summary.genotype(state.alpha());
+                listener.onStep(new StepListener.Step(epoch, schedule.epochs(), step, stepsPerEpoch, globalStep,
+                        r.train().meanLoss(), r.train().accuracy(), r.val().meanLoss(), r.val().accuracy(), lr,
+                        r.gradNorm(), summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
+                        (System.nanoTime() - t0) / 1e9));
+            }
+            Genotype genotype = summary.genotype(state.alpha());
+            listener.onEpoch(new StepListener.Epoch(epoch, schedule.epochs(), sums[0] / stepsPerEpoch,
+                    sums[1] / stepsPerEpoch, sums[2] / stepsPerEpoch, sums[3] / stepsPerEpoch,
+                    summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
+                    Genotypes.count(genotype, true, "skip_connect"), genotype,
+                    summary.cellType(state.alpha(), false), summary.cellType(state.alpha(), true),
+                    (System.nanoTime() - epochStart) / 1e9));
+        }
+        return summary.genotype(state.alpha());
+    }
+
+    private static void requireFinite(double v, String what, String where) {
+        if (!Double.isFinite(v)) {
+            throw new NonFiniteException(what + " is " + v + " at " + where
+                    + ": the search diverged; lower optim.weights.lr or optim.alpha.lr, or check data.normalize");
+        }
+    }
+
+    private static void requireFinite(INDArray v, String what, String where) {
+        double s = v.sumNumber().doubleValue();
+        if (!Double.isFinite(s)) {
+            throw new NonFiniteException(what + " has NaN or infinite entries at " + where
+                    + ": the search diverged; lower optim.weights.lr or optim.alpha.lr, or check data.normalize");
+        }
+    }
+}

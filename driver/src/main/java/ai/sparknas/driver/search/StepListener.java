@@ -1,0 +1,23 @@
+package ai.sparknas.driver.search;
+
+import ai.sparknas.driver.genotype.Genotype;
+
+/** Receives the search's progress: a record per step and one per epoch. */
+public interface StepListener {
+
+    /** Metrics of one step (losses are batch means). */
+    record Step(int epoch, int epochs, int step, int steps, long globalStep, double trainLoss, double trainAcc,
+                double valLoss, double valAcc, double lr, double gradNorm, double alphaEntropy, int normalSkips,
+                double seconds) {
+    }
+
+    /** Metrics at the end of an epoch. */
+    record Epoch(int epoch, int epochs, double trainLoss, double trainAcc, double valLoss, double valAcc,
+                 double alphaEntropy, int normalSkips, int reduceSkips, Genotype genotype, double[][] alphaNormal,
+                 double[][] alphaReduce, double seconds) {
+    }
+
+    void onStep(Step s);
+
+    void onEpoch(Epoch e);
+}
