@@ -24,7 +24,7 @@ final class Pooling {
                     for (int i = Math.max(0, r * s - 1); i <= Math.min(x.h - 1, r * s + 1); i++) {
                         for (int j = Math.max(0, q * s - 1); j <= Math.min(x.w - 1, q * s + 1); j++) {
                             double v = x.v[ib + i * x.w + j];
-                            if (v > best) {
+                            if (v > best || at < 0 || Double.isNaN(v)) { // NaN must propagate, not vanish
                                 best = v;
                                 at = ib + i * x.w + j;
                             }
