@@ -111,11 +111,11 @@ class SearchConfigTest {
         SearchConfig c = SearchConfig.load(f, List.of());
         assertEquals("idx", c.data().format());
         assertEquals("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", c.data().trainImages());
-        assertEquals(1024, c.data().limit());
+        assertEquals(512, c.data().limit());
         assertEquals(5, c.search().layers());
         assertEquals(8, c.search().channels());
         assertEquals(32, c.search().batch());
-        assertEquals(2, c.search().epochs());
+        assertEquals(3, c.search().epochs());
         assertEquals("amended", c.search().estimator());
         assertEquals(4, c.run().logEvery());
         assertEquals(0.1, c.estimator().eta(), "defaults fill the rest");

@@ -19,9 +19,12 @@ final class Convolution {
 
     /** Depthwise k×k convolution, stride s, padding p, dilation d; weights at {@code off}. */
     static Tensor depthwise(Tape t, Tensor x, int off, int k, int s, int p, int d) {
+        if (s == 1 && 2 * p == d * (k - 1)) {
+            return depthwiseSame(t, x, off, k, p, d);
+        }
         int oh = outSize(x.h, k, s, p, d);
         int ow = outSize(x.w, k, s, p, d);
-        Tensor y = new Tensor(x.n, x.c, oh, ow, true);
+        Tensor y = x.sibling(x.n, x.c, oh, ow);
         t.countMacs((long) y.v.length * k * k);
         double[] wt = t.weights;
         t.parallel(x.n * x.c, nc -> {
@@ -59,12 +62,91 @@ final class Convolution {
         return y;
     }
 
+    /**
+     * Stride-1 "same" depthwise convolution on zero-padded planes: with the input padded to
+     * {@code (H+2p)×(W+2p)} and the output kept at the padded row pitch, every tap is ONE contiguous
+     * axpy (or dot) over {@code H·(W+2p)} values instead of H short rows; the pitch's extra columns
+     * are scratch that is dropped (forward) or zero (backward).
+     */
+    private static Tensor depthwiseSame(Tape t, Tensor x, int off, int k, int p, int d) {
+        int h = x.h;
+        int w = x.w;
+        int pitch = w + 2 * p;
+        int padded = (h + 2 * p) * pitch + 2 * p; // the last taps read 2p scratch values past the last row
+        int span = h * pitch;
+        Tensor y = x.sibling(x.n, x.c, h, w);
+        t.countMacs((long) y.v.length * k * k);
+        double[] wt = t.weights;
+        t.parallel(x.n * x.c, nc -> {
+            int c = nc % x.c;
+            double[] in = pad(x.v, nc * x.plane(), h, w, p, padded);
+            double[] out = new double[span];
+            for (int ki = 0; ki < k; ki++) {
+                for (int kj = 0; kj < k; kj++) {
+                    axpy(wt[off + (c * k + ki) * k + kj], in, ki * d * pitch + kj * d, out, 0, span);
+                }
+            }
+            for (int r = 0; r < h; r++) {
+                System.arraycopy(out, r * pitch, y.v, nc * x.plane() + r * w, w);
+            }
+        });
+        t.onBackward(() -> {
+            double[] dy = y.gradOrNull();
+            if (dy == null) {
+                return;
+            }
+            double[] dx = x.needsGrad ? x.grad() : null;
+            t.parallel(x.c, c -> {
+                double[] dyp = new double[span];
+                double[] dxp = new double[padded];
+                for (int n = 0; n < x.n; n++) {
+                    int nc = n * x.c + c;
+                    for (int r = 0; r < h; r++) {
+                        System.arraycopy(dy, nc * x.plane() + r * w, dyp, r * pitch, w);
+                    }
+                    double[] in = t.wantsWeightGrad() ? pad(x.v, nc * x.plane(), h, w, p, padded) : null;
+                    if (dx != null) {
+                        java.util.Arrays.fill(dxp, 0);
+                    }
+                    for (int ki = 0; ki < k; ki++) {
+                        for (int kj = 0; kj < k; kj++) {
+                            int wi = off + (c * k + ki) * k + kj;
+                            int shift = ki * d * pitch + kj * d;
+                            if (dx != null) {
+                                axpy(wt[wi], dyp, 0, dxp, shift, span);
+                            }
+                            if (in != null) {
+                                t.weightGrad[wi] += dot(dyp, 0, in, shift, span);
+                            }
+                        }
+                    }
+                    if (dx != null) {
+                        for (int r = 0; r < h; r++) {
+                            axpy(1, dxp, (r + p) * pitch + p, dx, nc * x.plane() + r * w, w);
+                        }
+                    }
+                }
+            });
+        });
+        return y;
+    }
+
+    /** Copies an h×w plane into the centre of a zero plane with p pixels of border. */
+    private static double[] pad(double[] v, int from, int h, int w, int p, int size) {
+        double[] out = new double[size];
+        int pitch = w + 2 * p;
+        for (int r = 0; r < h; r++) {
+            System.arraycopy(v, from + r * w, out, (r + p) * pitch + p, w);
+        }
+        return out;
+    }
+
     /** Dense k×k convolution {@code cin → cout} (the stem); weights at {@code off}. */
     static Tensor dense(Tape t, Tensor x, int off, int cout, int k, int s, int p) {
         int cin = x.c;
         int oh = outSize(x.h, k, s, p, 1);
         int ow = outSize(x.w, k, s, p, 1);
-        Tensor y = new Tensor(x.n, cout, oh, ow, true);
+        Tensor y = x.sibling(x.n, cout, oh, ow);
         t.countMacs((long) y.v.length * cin * k * k);
         double[] wt = t.weights;
         t.parallel(x.n * cout, no -> {
@@ -122,7 +204,7 @@ final class Convolution {
     static Tensor pointwise(Tape t, Tensor x, int off, int cout) {
         int cin = x.c;
         int plane = x.plane();
-        Tensor y = new Tensor(x.n, cout, x.h, x.w, true);
+        Tensor y = x.sibling(x.n, cout, x.h, x.w);
         t.countMacs((long) y.v.length * cin);
         double[] wt = t.weights;
         t.parallel(x.n, n -> {

@@ -32,7 +32,7 @@ final class Layers {
     static Tensor subsample(Tape t, Tensor x, int shift) {
         int oh = (x.h - shift + 1) / 2;
         int ow = (x.w - shift + 1) / 2;
-        Tensor y = new Tensor(x.n, x.c, oh, ow, x.needsGrad);
+        Tensor y = new Tensor(x.n, x.c, oh, ow, x.needsGrad, x.pool());
         for (int nc = 0; nc < x.n * x.c; nc++) {
             for (int i = 0; i < oh; i++) {
                 for (int j = 0; j < ow; j++) {
@@ -61,7 +61,7 @@ final class Layers {
     static Tensor concat(Tape t, List<Tensor> parts) {
         Tensor first = parts.get(0);
         int c = parts.stream().mapToInt(p -> p.c).sum();
-        Tensor y = new Tensor(first.n, c, first.h, first.w, true);
+        Tensor y = first.sibling(first.n, c, first.h, first.w);
         int plane = first.plane();
         int at = 0;
         for (Tensor p : parts) {

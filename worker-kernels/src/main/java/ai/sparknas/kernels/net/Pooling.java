@@ -12,7 +12,7 @@ final class Pooling {
     static Tensor max(Tape t, Tensor x, int s) {
         int oh = Convolution.outSize(x.h, 3, s, 1, 1);
         int ow = Convolution.outSize(x.w, 3, s, 1, 1);
-        Tensor y = new Tensor(x.n, x.c, oh, ow, true);
+        Tensor y = x.sibling(x.n, x.c, oh, ow);
         int[] arg = new int[y.v.length];
         t.parallel(x.n * x.c, nc -> {
             int ib = nc * x.plane();
@@ -53,7 +53,7 @@ final class Pooling {
     static Tensor avg(Tape t, Tensor x, int s) {
         int oh = Convolution.outSize(x.h, 3, s, 1, 1);
         int ow = Convolution.outSize(x.w, 3, s, 1, 1);
-        Tensor y = new Tensor(x.n, x.c, oh, ow, true);
+        Tensor y = x.sibling(x.n, x.c, oh, ow);
         t.parallel(x.n * x.c, nc -> {
             int ib = nc * x.plane();
             int ob = nc * y.plane();

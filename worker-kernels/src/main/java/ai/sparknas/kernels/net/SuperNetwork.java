@@ -27,6 +27,7 @@ public final class SuperNetwork {
     private final ParameterLayout weights = new ParameterLayout();
     private final ParameterLayout alphas = new ParameterLayout();
     private final ForkJoinPool pool;
+    private final ArrayPool arrays = new ArrayPool();
     private final long forwardMacs;
 
     /**
@@ -92,13 +93,18 @@ public final class SuperNetwork {
         boolean record = wanted != Wanted.NONE;
         double[] weightGrad = wanted.weights() ? new double[(int) weights.size()] : null;
         Pass pass = new Pass(new Tape(w.toDoubleVector(), weightGrad, record, pool), false);
-        Result r = pass.forward(images, labels, n, alpha.toDoubleVector());
+        Result r;
         double[] alphaGrad = null;
-        if (record) {
-            pass.tape.backward();
-            if (wanted.alpha()) {
-                alphaGrad = pass.alphaGradient();
+        try {
+            r = pass.forward(images, labels, n, alpha.toDoubleVector());
+            if (record) {
+                pass.tape.backward();
+                if (wanted.alpha()) {
+                    alphaGrad = pass.alphaGradient();
+                }
             }
+        } finally {
+            arrays.releaseAll(); // nothing of the pass escapes: results were copied out above
         }
         return new GradientSums(r.loss, r.correct, n,
                 weightGrad == null ? null : Nd4j.createFromArray(weightGrad),
@@ -132,7 +138,8 @@ public final class SuperNetwork {
         Result forward(double[] images, int[] labels, int n, double[] alpha) {
             softmaxRows(alpha);
             int c = space.channels();
-            Tensor x = new Tensor(n, space.inChannels(), space.height(), space.width(), images, false);
+            Tensor x = new Tensor(n, space.inChannels(), space.height(), space.width(), images, false,
+                    declaring ? null : arrays);
             int stemC = SearchSpace.STEM_MULTIPLIER * c;
             int stemW = param("stem/conv", Init.UNIFORM, 1 / Math.sqrt(9.0 * space.inChannels()),
                     stemC, space.inChannels(), 3, 3);

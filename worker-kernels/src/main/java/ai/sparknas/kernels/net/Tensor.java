@@ -11,19 +11,37 @@ final class Tensor {
     final int w;
     final double[] v;
     final boolean needsGrad;
+    private final ArrayPool pool;
     private double[] g;
 
-    Tensor(int n, int c, int h, int w, boolean needsGrad) {
-        this(n, c, h, w, new double[n * c * h * w], needsGrad);
+    /** A zero tensor whose value and gradient arrays come from {@code pool} (null: plain allocation). */
+    Tensor(int n, int c, int h, int w, boolean needsGrad, ArrayPool pool) {
+        this(n, c, h, w, pool == null ? new double[n * c * h * w] : pool.take(n * c * h * w), needsGrad, pool);
     }
 
+    /** A zero tensor with plain (not pooled) arrays. */
+    Tensor(int n, int c, int h, int w, boolean needsGrad) {
+        this(n, c, h, w, needsGrad, null);
+    }
+
+    /** A tensor over existing values with plain (not pooled) gradient arrays. */
     Tensor(int n, int c, int h, int w, double[] v, boolean needsGrad) {
+        this(n, c, h, w, v, needsGrad, null);
+    }
+
+    /** A tensor over existing values (the input images). */
+    Tensor(int n, int c, int h, int w, double[] v, boolean needsGrad, ArrayPool pool) {
         this.n = n;
         this.c = c;
         this.h = h;
         this.w = w;
         this.v = v;
         this.needsGrad = needsGrad;
+        this.pool = pool;
+    }
+
+    ArrayPool pool() {
+        return pool;
     }
 
     int plane() {
@@ -33,7 +51,7 @@ final class Tensor {
     /** The gradient buffer, zero-filled on first call. */
     double[] grad() {
         if (g == null) {
-            g = new double[v.length];
+            g = pool == null ? new double[v.length] : pool.take(v.length);
         }
         return g;
     }
@@ -44,6 +62,11 @@ final class Tensor {
     }
 
     Tensor like(boolean grad) {
-        return new Tensor(n, c, h, w, grad);
+        return new Tensor(n, c, h, w, grad, pool);
+    }
+
+    /** A new tensor of another shape, from the same pool. */
+    Tensor sibling(int n2, int c2, int h2, int w2) {
+        return new Tensor(n2, c2, h2, w2, true, pool);
     }
 }

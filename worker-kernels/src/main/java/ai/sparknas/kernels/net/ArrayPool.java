@@ -1,0 +1,39 @@
+package ai.sparknas.kernels.net;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Recycles the activation and gradient arrays of a pass. Every pass of a network allocates the same
+ * sequence of sizes; without recycling the JVM spent about a fifth of a step copying live
+ * activations between GC generations. Arrays come back zero-filled because kernels accumulate.
+ */
+final class ArrayPool {
+
+    private final Map<Integer, ArrayDeque<double[]>> free = new HashMap<>();
+    private final List<double[]> lent = new ArrayList<>();
+
+    /** A zero-filled array of length {@code n}, owned by the current pass. */
+    synchronized double[] take(int n) {
+        ArrayDeque<double[]> q = free.get(n);
+        double[] a = q == null ? null : q.poll();
+        if (a == null) {
+            a = new double[n];
+        } else {
+            java.util.Arrays.fill(a, 0);
+        }
+        lent.add(a);
+        return a;
+    }
+
+    /** Ends the pass: every array lent since the last release may be reused. */
+    synchronized void releaseAll() {
+        for (double[] a : lent) {
+            free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+        }
+        lent.clear();
+    }
+}
