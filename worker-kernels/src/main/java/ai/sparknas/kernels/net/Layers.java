@@ -10,20 +10,25 @@ final class Layers {
 
     static Tensor relu(Tape t, Tensor x) {
         Tensor y = x.like(true);
-        for (int i = 0; i < x.v.length; i++) {
-            y.v[i] = x.v[i] > 0 ? x.v[i] : 0;
-        }
+        int per = x.v.length / x.n;
+        t.parallel(x.n, n -> {
+            for (int i = n * per, end = i + per; i < end; i++) {
+                y.v[i] = x.v[i] > 0 ? x.v[i] : 0;
+            }
+        });
         t.onBackward(() -> {
             double[] dy = y.gradOrNull();
             if (dy == null || !x.needsGrad) {
                 return;
             }
             double[] dx = x.grad();
-            for (int i = 0; i < dy.length; i++) {
-                if (x.v[i] > 0) {
-                    dx[i] += dy[i];
+            t.parallel(x.n, n -> {
+                for (int i = n * per, end = i + per; i < end; i++) {
+                    if (x.v[i] > 0) {
+                        dx[i] += dy[i];
+                    }
                 }
-            }
+            });
         });
         return y;
     }
@@ -107,10 +112,14 @@ final class Layers {
             if (dy == null) {
                 return;
             }
-            double[] dots = new double[terms.size()];
-            t.parallel(terms.size(), k -> dots[k] = Convolution.dot(terms.get(k).v, 0, dy, 0, dy.length));
+            if (t.wantsAlphaGrad) {
+                double[] dots = new double[terms.size()];
+                t.parallel(terms.size(), k -> dots[k] = Convolution.dot(terms.get(k).v, 0, dy, 0, dy.length));
+                for (int k = 0; k < terms.size(); k++) {
+                    dCoef[idx[k]] += dots[k];
+                }
+            }
             for (int k = 0; k < terms.size(); k++) {
-                dCoef[idx[k]] += dots[k];
                 Tensor x = terms.get(k);
                 if (x.needsGrad) {
                     x.grad();

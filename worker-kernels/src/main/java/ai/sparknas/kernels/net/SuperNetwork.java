@@ -92,7 +92,7 @@ public final class SuperNetwork {
         }
         boolean record = wanted != Wanted.NONE;
         double[] weightGrad = wanted.weights() ? new double[(int) weights.size()] : null;
-        Pass pass = new Pass(new Tape(w.toDoubleVector(), weightGrad, record, pool), false);
+        Pass pass = new Pass(new Tape(w.toDoubleVector(), weightGrad, record, wanted.alpha(), pool), false);
         Result r;
         double[] alphaGrad = null;
         try {

@@ -19,10 +19,18 @@ final class Tape {
     private final List<Runnable> backward = new ArrayList<>();
     private final ForkJoinPool pool;
 
+    /** Whether the pass wants ∇α: without it the node sums skip their ⟨op output, ∂node⟩ products. */
+    final boolean wantsAlphaGrad;
+
     Tape(double[] weights, double[] weightGrad, boolean recording, ForkJoinPool pool) {
+        this(weights, weightGrad, recording, true, pool);
+    }
+
+    Tape(double[] weights, double[] weightGrad, boolean recording, boolean wantsAlphaGrad, ForkJoinPool pool) {
         this.weights = weights;
         this.weightGrad = weightGrad;
         this.recording = recording;
+        this.wantsAlphaGrad = wantsAlphaGrad;
         this.pool = pool;
     }
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Side-by-side step times of this project and the PyTorch anchor (../shared/anchors/torch_darts_step.py)
+# on the same configuration, interleaved per estimator so that both see the same machine load.
+# Needs: the build (mvn -q -B -DskipTests package), Debian's python3-torch, dataset-fashion-mnist.
+#   bench/compare-anchor.sh [steps] [warmup]      -> JSON lines on stdout, one per program and estimator
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+anchor="${ANCHOR:-$here/../shared/anchors/torch_darts_step.py}"
+steps="${1:-5}"
+warmup="${2:-1}"
+for est in first-order second-order amended; do
+  torch_name="${est%%-*}"            # first, second, amended
+  /usr/bin/python3 "$anchor" --estimator "$torch_name" --layers 5 --channels 8 --batch 32 --image-size 28 \
+    --in-channels 1 --threads 2 --data fashion-mnist --steps "$steps" --warmup "$warmup" \
+    | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(json.dumps({"program":"pytorch-anchor","estimator":d["estimator"],"median_step_s":d["median_step_s"],"effective_gflops":d["effective_gflops"],"peak_rss_mb":d["peak_rss_mb"],"step_times_s":d["step_times_s"]}))'
+  "$here/deploy/bin/sparknas" bench -c "$here/conf/search-fashion-mnist.conf" --estimators "$est" \
+    --steps "$steps" --warmup "$warmup" compute.threads=2 2>/dev/null \
+    | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(json.dumps({"program":"sparknas","estimator":d["estimator"],"median_step_s":d["median_step_s"],"effective_gflops":d["effective_gflops"],"peak_rss_mb":d["peak_rss_mb"],"step_times_s":d["step_times_s"]}))'
+done
