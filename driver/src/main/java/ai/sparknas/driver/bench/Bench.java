@@ -67,7 +67,9 @@ public final class Bench {
             double passesPerStep = (double) (setup.oracle.passes() - passes0) / steps;
             int batch = cfg.search().batch();
             double fwdFlopImage = 2.0 * setup.network.forwardMacsPerImage();
-            double stepFlop = UNITS.get(name) * fwdFlopImage * batch;
+            // amended with η = 0 runs the first-order passes
+            int units = setup.estimator.passes() == 1 ? UNITS.get("first-order") : UNITS.get(name);
+            double stepFlop = units * fwdFlopImage * batch;
             ObjectNode n = JSON.createObjectNode().put("estimator", name).put("layers", cfg.search().layers())
                     .put("channels", cfg.search().channels()).put("batch", batch)
                     .put("image", setup.space.height() + "x" + setup.space.width() + "x" + setup.space.inChannels())
@@ -82,6 +84,7 @@ public final class Bench {
                     .put("kernels", "hand-written float64 Java");
             n.set("step_times_s", JSON.valueToTree(times.stream().map(Bench::round).toList()));
             out.println(JSON.writeValueAsString(n));
+            setup.network.close();
         }
     }
 

@@ -17,8 +17,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code sparknas search|bench [-c FILE] [key=value ...]}. Exit codes: 0 success, 1 unexpected
- * failure, 2 bad usage or config, 3 unreadable or corrupt data / output, 4 the search diverged
- * (NaN/Inf).
+ * failure (with a stack trace), 2 bad usage or config (every config error is a {@link ConfigException}
+ * naming its key), 3 unreadable or corrupt data / output, 4 the search diverged (NaN/Inf).
  */
 @Command(name = "sparknas", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search.",
@@ -90,7 +90,7 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int code;
             String kind;
-            if (ex instanceof ConfigException || ex instanceof IllegalArgumentException) {
+            if (ex instanceof ConfigException) {
                 code = EXIT_CONFIG;
                 kind = "configuration error";
             } else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException) {

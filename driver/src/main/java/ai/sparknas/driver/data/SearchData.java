@@ -1,5 +1,6 @@
 package ai.sparknas.driver.data;
 
+import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,16 +22,23 @@ public record SearchData(ImageDataset weightData, ImageDataset alphaData) {
             List<Path> files = cfg.cifarFiles().stream().map(Path::of).toList();
             all = CifarReader.readPaths(cfg.format(), files, variant, 0, count);
         } else {
-            all = IdxReader.read(Path.of(cfg.trainImages()), Path.of(cfg.trainLabels()), 0, count);
+            Path images = Path.of(cfg.trainImages());
+            int records = IdxReader.header(images)[0];
+            if (cfg.limit() > records) {
+                throw new ConfigException("sparknas.data.limit", "sparknas.data.limit = " + cfg.limit() + " but "
+                        + images + " holds " + records + " records: lower data.limit (0 = all)");
+            }
+            all = IdxReader.read(images.getFileName().toString(), InputStreamSupplier.of(images),
+                    InputStreamSupplier.of(Path.of(cfg.trainLabels())), 0, count, cfg.classes());
         }
         if (all.classes() > cfg.classes()) {
-            throw new IllegalArgumentException("sparknas.data.classes = " + cfg.classes() + " but " + all.name()
+            throw new ConfigException("sparknas.data.classes", "sparknas.data.classes = " + cfg.classes() + " but " + all.name()
                     + " has " + all.classes() + " classes: set data.classes=" + all.classes());
         }
         if (!cfg.normalize().equals("none")) {
             float[][] stats = Normalization.forDataset(cfg.normalize());
             if (stats[0].length != all.channels()) {
-                throw new IllegalArgumentException("sparknas.data.normalize = " + cfg.normalize() + " has statistics for "
+                throw new ConfigException("sparknas.data.normalize", "sparknas.data.normalize = " + cfg.normalize() + " has statistics for "
                         + stats[0].length + " channel(s) but the data has " + all.channels());
             }
             Normalization.standardize(all, stats[0], stats[1]);
@@ -42,7 +50,7 @@ public record SearchData(ImageDataset weightData, ImageDataset alphaData) {
     public static SearchData split(ImageDataset all, double portion) {
         int cut = (int) Math.floor(portion * all.size());
         if (cut < 1 || cut >= all.size()) {
-            throw new IllegalArgumentException("sparknas.data.train-portion = " + portion + " leaves an empty half of "
+            throw new ConfigException("sparknas.data.train-portion", "sparknas.data.train-portion = " + portion + " leaves an empty half of "
                     + all.size() + " records: use more data (data.limit) or a portion nearer 0.5");
         }
         return new SearchData(all.range(0, cut), all.range(cut, all.size()));

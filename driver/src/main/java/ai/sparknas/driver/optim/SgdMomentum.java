@@ -1,5 +1,6 @@
 package ai.sparknas.driver.optim;
 
+import ai.sparknas.kernels.grad.Vectors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -57,7 +58,7 @@ public final class SgdMomentum {
         if (buffer != null) {
             FlatVectors.requireSameShape(w, buffer, "momentum buffer");
         }
-        double norm = grad.norm2Number().doubleValue();
+        double norm = Vectors.norm2(grad); // sequential: bit-identical on every machine
         INDArray d = FlatVectors.copyAs(grad, w);
         if (maxGradNorm > 0) {
             double coef = maxGradNorm / (norm + CLIP_EPS);

@@ -1,5 +1,6 @@
 package ai.sparknas.driver.search;
 
+import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.kernels.estimate.AlphaGradientEstimator;
 import ai.sparknas.kernels.estimate.Amended;
@@ -19,7 +20,7 @@ public final class Estimators {
             case "second-order" -> new SecondOrder(cfg.weightsOptim().momentum(), cfg.weightsOptim().weightDecay(),
                     e.epsilonUnrolled());
             case "amended" -> new Amended(e.eta(), e.epsilonHv(), e.epsilonMixed());
-            default -> throw new IllegalArgumentException("sparknas.search.estimator = " + name
+            default -> throw new ConfigException("sparknas.search.estimator", "sparknas.search.estimator = " + name
                     + ": must be one of " + SearchConfig.ESTIMATORS);
         };
     }

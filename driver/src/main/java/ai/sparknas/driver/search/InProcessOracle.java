@@ -1,5 +1,6 @@
 package ai.sparknas.driver.search;
 
+import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.data.BatchPlan;
 import ai.sparknas.driver.data.CropFlipAugmentation;
 import ai.sparknas.driver.data.ImageDataset;
@@ -41,7 +42,8 @@ public final class InProcessOracle implements GradientOracle {
     public InProcessOracle(SuperNetwork net, ImageDataset weightData, ImageDataset alphaData, BatchPlan plan,
                            int shards, long augmentSeed, float[] padValue) {
         if (shards < 1 || plan.batchSize() % shards != 0) {
-            throw new IllegalArgumentException("the batch of " + plan.batchSize() + " does not divide into " + shards
+            throw new ConfigException("sparknas.search.batch", "sparknas.search.batch = " + plan.batchSize()
+                    + " does not divide into " + shards
                     + " shards: choose search.batch as a multiple of the shard count");
         }
         this.net = net;

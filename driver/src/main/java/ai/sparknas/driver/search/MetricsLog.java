@@ -29,8 +29,9 @@ public final class MetricsLog implements StepListener, AutoCloseable {
     private long steps;
 
     public MetricsLog(Path metricsFile, PrintStream progress, int logEvery, int normalSkipWarning) throws IOException {
+        // a fresh search starts a fresh log (resuming a run directory is not supported yet)
         this.out = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         this.progress = progress;
         this.logEvery = logEvery;
         this.normalSkipWarning = normalSkipWarning;

@@ -1,5 +1,6 @@
 package ai.sparknas.driver.search;
 
+import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.data.BatchPlan;
 import ai.sparknas.driver.data.ImageDataset;
@@ -40,9 +41,14 @@ public final class SearchSetup {
         this.data = data;
         var s = cfg.search();
         ImageDataset w = data.weightData();
-        space = new SearchSpace(s.ops().stream().map(Primitive::fromName).toList(), s.nodes(), s.layers(),
-                s.channels(), w.channels(), w.height(), w.width(), cfg.data().classes(),
-                s.alphaSharing().equals("per-cell") ? AlphaSharing.PER_CELL : AlphaSharing.PER_TYPE);
+        try {
+            space = new SearchSpace(s.ops().stream().map(Primitive::fromName).toList(), s.nodes(), s.layers(),
+                    s.channels(), w.channels(), w.height(), w.width(), cfg.data().classes(),
+                    s.alphaSharing().equals("per-cell") ? AlphaSharing.PER_CELL : AlphaSharing.PER_TYPE);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(null, "the search space does not fit the data " + w.name() + " ("
+                    + w.channels() + "x" + w.height() + "x" + w.width() + "): " + e.getMessage(), e);
+        }
         SplittableRandom root = new SplittableRandom(cfg.run().seed());
         weightSeed = root.nextLong();
         alphaSeed = root.nextLong();
@@ -51,7 +57,7 @@ public final class SearchSetup {
         network = new SuperNetwork(space, cfg.compute().effectiveThreads());
         int records = Math.min(w.size(), data.alphaData().size());
         if (s.batch() > records) {
-            throw new IllegalArgumentException("sparknas.search.batch = " + s.batch() + " is larger than the "
+            throw new ConfigException("sparknas.search.batch", "sparknas.search.batch = " + s.batch() + " is larger than the "
                     + records + " records of each data half: lower search.batch or raise data.limit");
         }
         plan = new BatchPlan(planSeed, records, s.batch());

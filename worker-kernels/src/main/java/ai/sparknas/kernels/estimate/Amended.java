@@ -3,6 +3,7 @@ package ai.sparknas.kernels.estimate;
 import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
+import ai.sparknas.kernels.grad.Vectors;
 import ai.sparknas.kernels.grad.Wanted;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -53,7 +54,7 @@ public final class Amended implements AlphaGradientEstimator {
 
     /** u = H·v by a central difference of the train weight gradient (zero when v = 0). */
     private INDArray hessianVectorProduct(GradientOracle oracle, INDArray w, INDArray alpha, INDArray v) {
-        double norm = v.norm2Number().doubleValue();
+        double norm = Vectors.norm2(v);
         if (norm == 0) {
             return v.mul(0);
         }
@@ -64,7 +65,7 @@ public final class Amended implements AlphaGradientEstimator {
 
     /** z = ∇²_αω L_train · u by a central difference of the train α gradient (zero when u = 0). */
     private INDArray mixedProduct(GradientOracle oracle, INDArray w, INDArray alpha, INDArray u) {
-        double norm = u.norm2Number().doubleValue();
+        double norm = Vectors.norm2(u);
         if (norm == 0) {
             return alpha.mul(0);
         }

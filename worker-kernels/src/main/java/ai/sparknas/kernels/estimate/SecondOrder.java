@@ -3,6 +3,7 @@ package ai.sparknas.kernels.estimate;
 import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
+import ai.sparknas.kernels.grad.Vectors;
 import ai.sparknas.kernels.grad.Wanted;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -47,7 +48,7 @@ public final class SecondOrder implements AlphaGradientEstimator {
         GradientSums val = oracle.gradients(unrolled, p.alpha(), Split.VAL, Wanted.BOTH);
         INDArray dAlpha = val.meanAlphaGrad();
         INDArray v = val.meanWeightGrad();
-        double norm = v.norm2Number().doubleValue();
+        double norm = Vectors.norm2(v);
         INDArray mixed = dAlpha.mul(0);
         if (norm > 0) {
             double r = epsilon / norm;

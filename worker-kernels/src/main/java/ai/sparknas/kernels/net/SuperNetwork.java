@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * layout of ω and the computation can never disagree. Not thread-safe: one instance per thread
  * (the kernels themselves use {@code threads} workers).
  */
-public final class SuperNetwork {
+public final class SuperNetwork implements AutoCloseable {
 
     private final SearchSpace space;
     private final ParameterLayout weights = new ParameterLayout();
@@ -294,6 +294,14 @@ public final class SuperNetwork {
                 }
             }
             return g;
+        }
+    }
+
+    /** Stops the kernel worker threads. */
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdown();
         }
     }
 
