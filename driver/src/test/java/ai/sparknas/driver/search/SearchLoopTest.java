@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.data.ImageDataset;
 import ai.sparknas.driver.data.SearchData;
@@ -100,8 +102,9 @@ class SearchLoopTest {
 
     @Test
     void batchThatDoesNotDivideIntoShardsIsRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ConfigException e = assertThrows(ConfigException.class,
                 () -> new SearchSetup(config("first-order"), syntheticData(), 3));
-        assertFalse(e.getMessage().isEmpty());
+        assertEquals("sparknas.search.batch", e.key());
+        assertTrue(e.getMessage().contains("= 8") && e.getMessage().contains("3"), e.getMessage());
     }
 }
