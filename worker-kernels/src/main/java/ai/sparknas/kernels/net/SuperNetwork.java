@@ -7,7 +7,6 @@ import ai.sparknas.kernels.space.Primitive;
 import ai.sparknas.kernels.space.SearchSpace;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -26,7 +25,7 @@ public final class SuperNetwork implements AutoCloseable {
     private final SearchSpace space;
     private final ParameterLayout weights = new ParameterLayout();
     private final ParameterLayout alphas = new ParameterLayout();
-    private final ForkJoinPool pool;
+    private final KernelTeam pool;
     private final ArrayPool arrays = new ArrayPool();
     private final long forwardMacs;
 
@@ -35,7 +34,7 @@ public final class SuperNetwork implements AutoCloseable {
      */
     public SuperNetwork(SearchSpace space, int threads) {
         this.space = space;
-        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        this.pool = threads > 1 ? new KernelTeam(threads) : null;
         for (String block : space.alphaBlocks()) {
             alphas.add(block, Init.NORMAL, 1e-3, space.edgesPerCell(), space.ops().size());
         }
@@ -301,7 +300,7 @@ public final class SuperNetwork implements AutoCloseable {
     @Override
     public void close() {
         if (pool != null) {
-            pool.shutdown();
+            pool.close();
         }
     }
 

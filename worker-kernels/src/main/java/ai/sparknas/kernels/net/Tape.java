@@ -2,9 +2,7 @@ package ai.sparknas.kernels.net;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
  * One forward pass and the record needed to run it backwards: the flat weights it reads, the flat
@@ -17,16 +15,16 @@ final class Tape {
     final double[] weightGrad;
     final boolean recording;
     private final List<Runnable> backward = new ArrayList<>();
-    private final ForkJoinPool pool;
+    private final KernelTeam pool;
 
     /** Whether the pass wants ∇α: without it the node sums skip their ⟨op output, ∂node⟩ products. */
     final boolean wantsAlphaGrad;
 
-    Tape(double[] weights, double[] weightGrad, boolean recording, ForkJoinPool pool) {
+    Tape(double[] weights, double[] weightGrad, boolean recording, KernelTeam pool) {
         this(weights, weightGrad, recording, true, pool);
     }
 
-    Tape(double[] weights, double[] weightGrad, boolean recording, boolean wantsAlphaGrad, ForkJoinPool pool) {
+    Tape(double[] weights, double[] weightGrad, boolean recording, boolean wantsAlphaGrad, KernelTeam pool) {
         this.weights = weights;
         this.weightGrad = weightGrad;
         this.recording = recording;
@@ -71,14 +69,14 @@ final class Tape {
         return weightGrad != null;
     }
 
-    /** Runs body(0..n-1) on the kernel pool; iterations must write disjoint memory. */
+    /** Runs body(0..n-1) on the kernel team; iterations must write disjoint memory. */
     void parallel(int n, IntConsumer body) {
-        if (pool == null || n == 1) {
+        if (pool == null) {
             for (int i = 0; i < n; i++) {
                 body.accept(i);
             }
         } else {
-            pool.submit(() -> IntStream.range(0, n).parallel().forEach(body)).join();
+            pool.run(n, body);
         }
     }
 }

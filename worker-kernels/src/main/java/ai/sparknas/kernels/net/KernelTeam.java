@@ -1,0 +1,112 @@
+package ai.sparknas.kernels.net;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+
+/**
+ * A fixed team of kernel threads for data-parallel loops: {@code [0, n)} is cut into one contiguous
+ * chunk per thread, the caller runs chunk 0, and workers that spin briefly between loops pick up
+ * the rest. A pass issues thousands of short loops (a few hundred microseconds each); handing them
+ * to a ForkJoinPool cost about as much as the work itself (a ReLU over 100k values: 0.08 ms alone,
+ * 0.9 ms through a parallel stream), while this dispatch costs a few microseconds.
+ *
+ * <p>Every index runs exactly once with the same code whatever the timing, so results do not
+ * depend on scheduling. One loop at a time: the team belongs to one network, used by one thread.
+ */
+final class KernelTeam implements AutoCloseable {
+
+    /** Spin iterations before an idle worker parks (a few tens of microseconds). */
+    private static final int SPINS = 20_000;
+
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile IntConsumer body;
+    private volatile int size;
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+
+    KernelTeam(int threads) {
+        workers = new Thread[Math.max(0, threads - 1)];
+        for (int i = 0; i < workers.length; i++) {
+            int chunk = i + 1;
+            workers[i] = new Thread(() -> work(chunk), "sparknas-kernel-" + chunk);
+            workers[i].setDaemon(true);
+            workers[i].start();
+        }
+    }
+
+    int threads() {
+        return workers.length + 1;
+    }
+
+    /** Runs {@code body(i)} for every i in [0, n) across the team; bodies must write disjoint memory. */
+    void run(int n, IntConsumer loop) {
+        if (workers.length == 0 || n < 2) {
+            for (int i = 0; i < n; i++) {
+                loop.accept(i);
+            }
+            return;
+        }
+        body = loop;
+        size = n;
+        failure = null;
+        pending.set(workers.length);
+        generation++; // volatile write: publishes body and size to the workers
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+        runChunk(0, n, loop);
+        while (pending.get() != 0) {
+            Thread.onSpinWait();
+        }
+        Throwable f = failure;
+        if (f != null) {
+            throw f instanceof RuntimeException r ? r : new IllegalStateException("kernel thread failed", f);
+        }
+    }
+
+    private void runChunk(int chunk, int n, IntConsumer loop) {
+        int t = threads();
+        long from = (long) chunk * n / t;
+        long to = (long) (chunk + 1) * n / t;
+        for (int i = (int) from; i < to; i++) {
+            loop.accept(i);
+        }
+    }
+
+    private void work(int chunk) {
+        long seen = 0;
+        while (true) {
+            long g;
+            int spins = 0;
+            while ((g = generation) == seen && !closed) {
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = g;
+            try {
+                runChunk(chunk, size, body);
+            } catch (Throwable e) {
+                failure = e;
+            } finally {
+                pending.decrementAndGet();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+}
