@@ -81,7 +81,7 @@ public final class Bench {
                     .put("forward_gflop_per_image", round(fwdFlopImage / 1e9))
                     .put("nominal_step_gflop", round(stepFlop / 1e9)).put("effective_gflops", round(stepFlop / median / 1e9))
                     .put("weight_params", setup.network.weightLayout().size()).put("peak_rss_mb", peakRssMb())
-                    .put("kernels", "hand-written float64 Java");
+                    .put("kernels", "hand-written Java, " + cfg.compute().precision());
             n.set("step_times_s", JSON.valueToTree(times.stream().map(Bench::round).toList()));
             out.println(JSON.writeValueAsString(n));
             setup.network.close();

@@ -50,6 +50,8 @@ public final class SearchConfig {
     /** Allowed values of {@code sparknas.data.normalize}. */
     public static final List<String> NORMALIZATIONS = List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "none");
     /** Allowed values of {@code sparknas.search.alpha-sharing}. */
+    public static final List<String> PRECISIONS = List.of("float32", "float64");
+
     public static final List<String> ALPHA_SHARINGS = List.of("per-type", "per-cell");
 
     /**
@@ -155,9 +157,10 @@ public final class SearchConfig {
     /**
      * {@code sparknas.compute}.
      *
-     * @param threads kernel threads, 0 = all available cores
+     * @param threads   kernel threads, 0 = all available cores
+     * @param precision kernel arithmetic: float32 (runs) or float64 (checks)
      */
-    public record Compute(int threads) {
+    public record Compute(int threads, String precision) {
         /** @return {@link #threads()}, or the available processors when it is 0 */
         public int effectiveThreads() {
             return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
@@ -195,7 +198,7 @@ public final class SearchConfig {
         this.estimator = readEstimator(v);
         this.weightsOptim = readWeights(v);
         this.alphaOptim = readAlpha(v);
-        this.compute = new Compute(v.intAtLeast("compute.threads", 0));
+        this.compute = new Compute(v.intAtLeast("compute.threads", 0), v.oneOf("compute.precision", PRECISIONS));
         this.monitor = new Monitor(v.intAtLeast("monitor.skip-warning-threshold", 0));
     }
 

@@ -8,7 +8,7 @@ import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
 import ai.sparknas.kernels.grad.Wanted;
-import ai.sparknas.kernels.net.SuperNetwork;
+import ai.sparknas.kernels.net.NetworkKernel;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class InProcessOracle implements GradientOracle {
 
-    private final SuperNetwork net;
+    private final NetworkKernel net;
     private final ImageDataset weightData;
     private final ImageDataset alphaData;
     private final BatchPlan plan;
@@ -39,7 +39,7 @@ public final class InProcessOracle implements GradientOracle {
      * @param augmentSeed seed of the crop/flip augmentation, used only when {@code padValue != null}
      * @param padValue    per-channel value of a zero pixel after standardisation, or null for no augmentation
      */
-    public InProcessOracle(SuperNetwork net, ImageDataset weightData, ImageDataset alphaData, BatchPlan plan,
+    public InProcessOracle(NetworkKernel net, ImageDataset weightData, ImageDataset alphaData, BatchPlan plan,
                            int shards, long augmentSeed, float[] padValue) {
         if (shards < 1 || plan.batchSize() % shards != 0) {
             throw new ConfigException("sparknas.search.batch", "sparknas.search.batch = " + plan.batchSize()

@@ -10,7 +10,7 @@ import ai.sparknas.driver.optim.Adam;
 import ai.sparknas.driver.optim.CosineSchedule;
 import ai.sparknas.driver.optim.SgdMomentum;
 import ai.sparknas.kernels.estimate.AlphaGradientEstimator;
-import ai.sparknas.kernels.net.SuperNetwork;
+import ai.sparknas.kernels.net.NetworkKernel;
 import ai.sparknas.kernels.space.AlphaSharing;
 import ai.sparknas.kernels.space.Primitive;
 import ai.sparknas.kernels.space.SearchSpace;
@@ -26,7 +26,7 @@ public final class SearchSetup {
 
     public final SearchConfig config;
     public final SearchSpace space;
-    public final SuperNetwork network;
+    public final NetworkKernel network;
     public final SearchData data;
     public final BatchPlan plan;
     public final InProcessOracle oracle;
@@ -54,7 +54,7 @@ public final class SearchSetup {
         alphaSeed = root.nextLong();
         long planSeed = root.nextLong();
         long augmentSeed = root.nextLong();
-        network = new SuperNetwork(space, cfg.compute().effectiveThreads());
+        network = NetworkKernel.create(space, cfg.compute().effectiveThreads(), cfg.compute().precision());
         int records = Math.min(w.size(), data.alphaData().size());
         if (s.batch() > records) {
             throw new ConfigException("sparknas.search.batch", "sparknas.search.batch = " + s.batch() + " is larger than the "

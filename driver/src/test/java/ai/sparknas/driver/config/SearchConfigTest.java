@@ -311,7 +311,7 @@ class SearchConfigTest {
             }
         }
         assertEquals(SearchConfig.knownKeys().size(), values);
-        assertEquals(39, values);
+        assertEquals(40, values);
     }
 
     @Test

@@ -7,7 +7,7 @@ package ai.sparknas.kernels.net;
  */
 final class BatchNorm {
 
-    static final double EPS = 1e-5;
+    static final double EPS = (double) 1e-5;
 
     private BatchNorm() {
     }
@@ -44,7 +44,7 @@ final class BatchNorm {
                     sq += dv * dv;
                 }
             }
-            inv[c] = 1 / Math.sqrt(sq / m + EPS);
+            inv[c] = (double) (1 / Math.sqrt(sq / m + EPS));
             for (int n = 0; n < x.n; n++) {
                 int b = (n * x.c + c) * plane;
                 for (int j = 0; j < plane; j++) {

@@ -169,10 +169,10 @@ final class Layers {
             for (int k = 0; k < classes; k++) {
                 sum += Math.exp(logitsOut[n * classes + k] - max);
             }
-            double logSum = max + Math.log(sum);
+            double logSum = (double) (max + Math.log(sum));
             loss += logSum - logitsOut[n * classes + labels[n]];
             for (int k = 0; k < classes; k++) {
-                dLogits[n * classes + k] = Math.exp(logitsOut[n * classes + k] - logSum) - (k == labels[n] ? 1 : 0);
+                dLogits[n * classes + k] = (double) (Math.exp(logitsOut[n * classes + k] - logSum) - (k == labels[n] ? 1 : 0));
             }
         }
         t.onBackward(() -> {

@@ -7,6 +7,7 @@ import ai.sparknas.kernels.space.Primitive;
 import ai.sparknas.kernels.space.SearchSpace;
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -20,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * layout of ω and the computation can never disagree. Not thread-safe: one instance per thread
  * (the kernels themselves use {@code threads} workers).
  */
-public final class SuperNetwork implements AutoCloseable {
+public final class SuperNetwork implements NetworkKernel {
 
     private final SearchSpace space;
     private final ParameterLayout weights = new ParameterLayout();
@@ -45,30 +46,36 @@ public final class SuperNetwork implements AutoCloseable {
     }
 
     /** Multiply-accumulates of one image's forward pass in convolutions and the classifier. */
+    @Override
     public long forwardMacsPerImage() {
         return forwardMacs;
     }
 
+    @Override
     public SearchSpace space() {
         return space;
     }
 
     /** Layout of the flat ω vector: one named segment per weight array, in PyTorch layout. */
+    @Override
     public ParameterLayout weightLayout() {
         return weights;
     }
 
     /** Layout of the flat α vector: one {@code [edges, ops]} block per α. */
+    @Override
     public ParameterLayout alphaLayout() {
         return alphas;
     }
 
     /** Initial ω: PyTorch's defaults, U(±1/√fan_in) for convolutions and the classifier, γ = 1, β = 0. */
+    @Override
     public INDArray initialWeights(long seed) {
         return Nd4j.createFromArray(weights.initialValues(seed));
     }
 
     /** Initial α: {@code 1e-3·N(0, 1)}. */
+    @Override
     public INDArray initialAlpha(long seed) {
         return Nd4j.createFromArray(alphas.initialValues(seed));
     }
@@ -79,7 +86,9 @@ public final class SuperNetwork implements AutoCloseable {
      * @param images {@code n·C·H·W} pixels in NCHW order
      * @param labels {@code n} class indices
      */
-    public GradientSums gradients(INDArray w, INDArray alpha, double[] images, int[] labels, Wanted wanted) {
+    @Override
+    public GradientSums gradients(INDArray w, INDArray alpha, double[] images, int[] labels, // keep-f64
+                                  Wanted wanted) {
         checkLength("weights", w.length(), weights.size());
         checkLength("alpha", alpha.length(), alphas.size());
         int n = labels.length;
@@ -95,7 +104,7 @@ public final class SuperNetwork implements AutoCloseable {
         Result r;
         double[] alphaGrad = null;
         try {
-            r = pass.forward(images, labels, n, alpha.toDoubleVector());
+            r = pass.forward(storage(images), labels, n, alpha.toDoubleVector());
             if (record) {
                 pass.tape.backward();
                 if (wanted.alpha()) {
@@ -105,9 +114,20 @@ public final class SuperNetwork implements AutoCloseable {
         } finally {
             arrays.releaseAll(); // nothing of the pass escapes: results were copied out above
         }
+        // gradients leave in float64 whatever the kernel precision: the driver's ω, α and optimizer state are float64
         return new GradientSums(r.loss, r.correct, n,
-                weightGrad == null ? null : Nd4j.createFromArray(weightGrad),
-                alphaGrad == null ? null : Nd4j.createFromArray(alphaGrad));
+                weightGrad == null ? null : Nd4j.createFromArray(weightGrad).castTo(DataType.DOUBLE),
+                alphaGrad == null ? null : Nd4j.createFromArray(alphaGrad).castTo(DataType.DOUBLE));
+    }
+
+    /** The images in the kernels' storage precision. */
+    private static double[] storage(
+            double[] images) { // keep-f64
+        double[] out = new double[images.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (double) images[i];
+        }
+        return out;
     }
 
     private record Result(double loss, long correct) {
@@ -126,7 +146,7 @@ public final class SuperNetwork implements AutoCloseable {
         }
 
         /** Offset of a named weight; the declaring pass registers it. */
-        int param(String name, Init init, double scale, long... shape) {
+        int param(String name, Init init, double scale, long... shape) { // keep-f64
             if (declaring) {
                 weights.add(name, init, scale, shape);
                 tape.ensureCapacity(weights.size());
@@ -166,7 +186,7 @@ public final class SuperNetwork implements AutoCloseable {
                 s1 = out;
                 reductionPrev = reduction;
             }
-            double bound = 1 / Math.sqrt(s1.c);
+            double bound = 1 / Math.sqrt(s1.c); // keep-f64: an init scale
             int fcW = param("classifier/weight", Init.UNIFORM, bound, space.classes(), s1.c);
             int fcB = param("classifier/bias", Init.UNIFORM, bound, space.classes());
             double[] logits = new double[n * space.classes()];
@@ -229,7 +249,7 @@ public final class SuperNetwork implements AutoCloseable {
 
         /** ReLU → [1×1 stride-2 conv on x ‖ on x[:, :, 1:, 1:]] → BN; takes the rectified input. */
         Tensor factorizedReduce(Tensor xRelu, String name, int cout) {
-            double bound = 1 / Math.sqrt(xRelu.c);
+            double bound = 1 / Math.sqrt(xRelu.c); // keep-f64: an init scale
             int w1 = param(name + "/conv1", Init.UNIFORM, bound, cout / 2, xRelu.c, 1, 1);
             int w2 = param(name + "/conv2", Init.UNIFORM, bound, cout - cout / 2, xRelu.c, 1, 1);
             Tensor even = Convolution.pointwise(tape, Layers.subsample(tape, xRelu, 0), w1, cout / 2);
@@ -266,7 +286,7 @@ public final class SuperNetwork implements AutoCloseable {
                     }
                     double sum = 0;
                     for (int k = 0; k < ops; k++) {
-                        sum += probs[b][r * ops + k] = Math.exp(alpha[off + r * ops + k] - max);
+                        sum += probs[b][r * ops + k] = (double) Math.exp(alpha[off + r * ops + k] - max);
                     }
                     for (int k = 0; k < ops; k++) {
                         probs[b][r * ops + k] /= sum;

@@ -1,0 +1,44 @@
+package ai.sparknas.kernels.net;
+
+import ai.sparknas.kernels.grad.GradientSums;
+import ai.sparknas.kernels.grad.Wanted;
+import ai.sparknas.kernels.space.SearchSpace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The super-network as the oracles see it: loss and gradient SUMS of one batch at (ω, α), and the
+ * layouts of the flat vectors. Two implementations share one source: {@link SuperNetwork} computes
+ * in float64 (gradient checks) and {@code ai.sparknas.kernels.net32.SuperNetwork}, generated from it
+ * at build time with {@code double} replaced by {@code float}, computes in float32 (runs). Both take
+ * and return float64 vectors.
+ */
+public interface NetworkKernel extends AutoCloseable {
+
+    /** Loss sum, correct count and the requested gradient sums at (ω, α) on one batch of NCHW images. */
+    GradientSums gradients(INDArray w, INDArray alpha, double[] images, int[] labels, Wanted wanted);
+
+    SearchSpace space();
+
+    ParameterLayout weightLayout();
+
+    ParameterLayout alphaLayout();
+
+    INDArray initialWeights(long seed);
+
+    INDArray initialAlpha(long seed);
+
+    long forwardMacsPerImage();
+
+    @Override
+    void close();
+
+    /** The network in the given precision: {@code float32} or {@code float64}. */
+    static NetworkKernel create(SearchSpace space, int threads, String precision) {
+        return switch (precision) {
+            case "float32" -> new ai.sparknas.kernels.net32.SuperNetwork(space, threads);
+            case "float64" -> new SuperNetwork(space, threads);
+            default -> throw new IllegalArgumentException("unknown precision '" + precision
+                    + "': use float32 or float64");
+        };
+    }
+}
