@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 anchor="${ANCHOR:-$here/../shared/anchors/torch_darts_step.py}"
 steps="${1:-5}"
-warmup="${2:-1}"
+warmup="${2:-2}"
 for est in first-order second-order amended; do
   torch_name="${est%%-*}"            # first, second, amended
   /usr/bin/python3 "$anchor" --estimator "$torch_name" --layers 5 --channels 8 --batch 32 --image-size 28 \
