@@ -132,8 +132,16 @@ final class Convolution {
     }
 
     /** Copies an h×w plane into the centre of a zero plane with p pixels of border. */
-    private static double[] pad(double[] v, int from, int h, int w, int p, int size) {
+    static double[] pad(double[] v, int from, int h, int w, int p, int size) {
+        return pad(v, from, h, w, p, size, 0);
+    }
+
+    /** The same with the border set to {@code fill} (−∞ for max pooling). */
+    static double[] pad(double[] v, int from, int h, int w, int p, int size, double fill) {
         double[] out = new double[size];
+        if (fill != 0) {
+            java.util.Arrays.fill(out, fill);
+        }
         int pitch = w + 2 * p;
         for (int r = 0; r < h; r++) {
             System.arraycopy(v, from + r * w, out, (r + p) * pitch + p, w);

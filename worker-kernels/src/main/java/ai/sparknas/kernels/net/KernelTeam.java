@@ -58,8 +58,14 @@ final class KernelTeam implements AutoCloseable {
             LockSupport.unpark(w);
         }
         runChunk(0, n, loop);
+        int spins = 0;
         while (pending.get() != 0) {
-            Thread.onSpinWait();
+            // on an oversubscribed machine the worker may be descheduled: stop burning this core for it
+            if (++spins < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
         Throwable f = failure;
         if (f != null) {
