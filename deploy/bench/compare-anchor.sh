@@ -2,9 +2,9 @@
 # Side-by-side step times of this project and the PyTorch anchor (../shared/anchors/torch_darts_step.py)
 # on the same configuration, interleaved per estimator so that both see the same machine load.
 # Needs: the build (mvn -q -B -DskipTests package), Debian's python3-torch, dataset-fashion-mnist.
-#   bench/compare-anchor.sh [steps] [warmup]      -> JSON lines on stdout, one per program and estimator
+#   deploy/bench/compare-anchor.sh [steps] [warmup]      -> JSON lines on stdout, one per program and estimator
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 anchor="${ANCHOR:-$here/../shared/anchors/torch_darts_step.py}"
 steps="${1:-5}"
 warmup="${2:-2}"
