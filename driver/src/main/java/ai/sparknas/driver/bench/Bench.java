@@ -5,7 +5,6 @@ import ai.sparknas.driver.data.SearchData;
 import ai.sparknas.driver.search.SearchLoop;
 import ai.sparknas.driver.search.SearchSetup;
 import ai.sparknas.driver.search.SearchState;
-import ai.sparknas.driver.search.StepListener;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -41,15 +40,7 @@ public final class Bench {
             SearchConfig cfg = base.withOverrides(List.of("search.estimator=" + name));
             SearchSetup setup = new SearchSetup(cfg, data, 1);
             SearchState state = setup.initialState();
-            SearchLoop loop = setup.loop(new StepListener() {
-                @Override
-                public void onStep(Step s) {
-                }
-
-                @Override
-                public void onEpoch(Epoch e) {
-                }
-            });
+            SearchLoop loop = setup.loop(null); // only step() is used: no listener needed
             double lr = setup.schedule.at(0);
             List<Double> times = new ArrayList<>();
             long passes0 = 0;
