@@ -1,0 +1,39 @@
+package ai.sparknas.driver.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.sparknas.driver.config.SearchConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The bench prints one well-formed JSON line per estimator with the passes each estimator makes. */
+class BenchTest {
+
+    @Test
+    void oneLinePerEstimatorWithItsPassCount() throws Exception {
+        SearchConfig cfg = SearchConfig.load(null, List.of("data.limit=64", "search.layers=3", "search.channels=4",
+                "search.batch=8", "compute.threads=2"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Bench.run(cfg, SearchConfig.ESTIMATORS, 0, 2, new PrintStream(out, true, StandardCharsets.UTF_8));
+        String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
+        assertEquals(3, lines.length);
+        // passes per step = the estimator's α passes + the weight step
+        int[] passes = {2, 5, 6};
+        ObjectMapper json = new ObjectMapper();
+        for (int i = 0; i < 3; i++) {
+            JsonNode n = json.readTree(lines[i]);
+            assertEquals(SearchConfig.ESTIMATORS.get(i), n.get("estimator").asText());
+            assertEquals(passes[i], n.get("passes_per_step").asDouble(), 0.0);
+            assertTrue(n.get("median_step_s").asDouble() > 0);
+            assertEquals(2, n.get("step_times_s").size());
+            assertTrue(n.get("effective_gflops").asDouble() > 0 && n.get("peak_rss_mb").asDouble() > 0);
+            assertEquals(n.get("median_step_s").asDouble() / passes[i], n.get("per_pass_s").asDouble(), 1e-4);
+        }
+    }
+}
