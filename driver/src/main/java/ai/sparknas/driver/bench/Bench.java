@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Times full search steps (α step + weight step) of each estimator on one config: median of
@@ -24,9 +23,6 @@ import java.util.Map;
  * {@code shared/anchors/torch_darts_step.py}.
  */
 public final class Bench {
-
-    /** Forward units per step: passes of (forward + backward) in units of one forward, as in the anchor. */
-    private static final Map<String, Integer> UNITS = Map.of("first-order", 5, "second-order", 13, "amended", 16);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,9 +40,11 @@ public final class Bench {
             double lr = setup.schedule.at(0);
             List<Double> times = new ArrayList<>();
             long passes0 = 0;
+            long units0 = 0;
             for (int i = 0; i < warmup + steps; i++) {
                 if (i == warmup) {
                     passes0 = setup.oracle.passes();
+                    units0 = setup.oracle.forwardUnits();
                 }
                 long t0 = System.nanoTime();
                 loop.step(state, 0, i % setup.stepsPerEpoch, lr);
@@ -58,9 +56,8 @@ public final class Bench {
             double passesPerStep = (double) (setup.oracle.passes() - passes0) / steps;
             int batch = cfg.search().batch();
             double fwdFlopImage = 2.0 * setup.network.forwardMacsPerImage();
-            // amended with η = 0 runs the first-order passes
-            int units = setup.estimator.passes() == 1 ? UNITS.get("first-order") : UNITS.get(name);
-            double stepFlop = units * fwdFlopImage * batch;
+            double unitsPerStep = (double) (setup.oracle.forwardUnits() - units0) / steps;
+            double stepFlop = unitsPerStep * fwdFlopImage * batch;
             ObjectNode n = JSON.createObjectNode().put("estimator", name).put("layers", cfg.search().layers())
                     .put("channels", cfg.search().channels()).put("batch", batch)
                     .put("image", setup.space.height() + "x" + setup.space.width() + "x" + setup.space.inChannels())

@@ -31,6 +31,7 @@ public final class InProcessOracle implements GradientOracle {
     private Batch train;
     private Batch val;
     private long passes;
+    private long forwardUnits;
 
     private record Batch(double[] images, int[] labels) {
     }
@@ -98,11 +99,17 @@ public final class InProcessOracle implements GradientOracle {
             sum = sum == null ? part : sum.plus(part);
         }
         passes++;
+        forwardUnits += wanted.forwardUnits();
         return sum;
     }
 
     /** Forward/backward passes run so far (each over all shards). */
     public long passes() {
         return passes;
+    }
+
+    /** {@link Wanted#forwardUnits()} summed over the passes run so far. */
+    public long forwardUnits() {
+        return forwardUnits;
     }
 }

@@ -64,9 +64,8 @@ public final class SearchSetup {
         stepsPerEpoch = s.stepsPerEpoch() == 0 ? plan.stepsPerEpoch() : Math.min(s.stepsPerEpoch(), plan.stepsPerEpoch());
         float[] pad = null;
         if (cfg.data().augment()) {
-            pad = cfg.data().normalize().equals("none") ? new float[w.channels()]
-                    : Normalization.zeroPixelValue(Normalization.forDataset(cfg.data().normalize())[0],
-                            Normalization.forDataset(cfg.data().normalize())[1]);
+            float[][] stats = cfg.data().normalize().equals("none") ? null : Normalization.forDataset(cfg.data().normalize());
+            pad = stats == null ? new float[w.channels()] : Normalization.zeroPixelValue(stats[0], stats[1]);
         }
         oracle = new InProcessOracle(network, w, data.alphaData(), plan, shards, augmentSeed, pad);
         estimator = Estimators.create(s.estimator(), cfg);

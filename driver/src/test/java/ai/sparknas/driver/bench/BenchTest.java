@@ -25,6 +25,8 @@ class BenchTest {
         assertEquals(3, lines.length);
         // passes per step = the estimator's α passes + the weight step
         int[] passes = {2, 5, 6};
+        // forward units per step, the anchor's convention: 5, 13 and 16 for first, second, amended
+        int[] units = {5, 13, 16};
         ObjectMapper json = new ObjectMapper();
         for (int i = 0; i < 3; i++) {
             JsonNode n = json.readTree(lines[i]);
@@ -34,6 +36,8 @@ class BenchTest {
             assertEquals(2, n.get("step_times_s").size());
             assertTrue(n.get("effective_gflops").asDouble() > 0 && n.get("peak_rss_mb").asDouble() > 0);
             assertEquals(n.get("median_step_s").asDouble() / passes[i], n.get("per_pass_s").asDouble(), 1e-4);
+            double perUnit = n.get("forward_gflop_per_image").asDouble() * n.get("batch").asInt();
+            assertEquals(units[i], n.get("nominal_step_gflop").asDouble() / perUnit, 0.05 * units[i]);
         }
     }
 }

@@ -19,4 +19,12 @@ public enum Wanted {
     public boolean alpha() {
         return alpha;
     }
+
+    /**
+     * Nominal cost of a pass in units of one forward pass, the PyTorch anchor's convention: the
+     * forward, plus 1 for a backward that needs only ∂x (∇α), plus 2 for one that also computes ∇W.
+     */
+    public int forwardUnits() {
+        return 1 + (weights ? 2 : alpha ? 1 : 0);
+    }
 }
