@@ -34,17 +34,18 @@ public final class Bench {
         SearchData data = SearchData.load(base.data());
         for (String name : estimators) {
             SearchConfig cfg = base.withOverrides(List.of("search.estimator=" + name));
-            SearchSetup setup = new SearchSetup(cfg, data, 1);
+            SearchSetup.InProcess ip = SearchSetup.inProcess(cfg, data, 1);
+            SearchSetup setup = ip.setup();
             SearchState state = setup.initialState();
-            SearchLoop loop = setup.loop(null); // only step() is used: no listener needed
+            SearchLoop loop = ip.loop(null); // only step() is used: no listener needed
             double lr = setup.schedule.at(0);
             List<Double> times = new ArrayList<>();
             long passes0 = 0;
             long units0 = 0;
             for (int i = 0; i < warmup + steps; i++) {
                 if (i == warmup) {
-                    passes0 = setup.oracle.passes();
-                    units0 = setup.oracle.forwardUnits();
+                    passes0 = ip.oracle().passes();
+                    units0 = ip.oracle().forwardUnits();
                 }
                 long t0 = System.nanoTime();
                 loop.step(state, 0, i % setup.stepsPerEpoch, lr);
@@ -53,10 +54,10 @@ public final class Bench {
                 }
             }
             double median = median(times);
-            double passesPerStep = (double) (setup.oracle.passes() - passes0) / steps;
+            double passesPerStep = (double) (ip.oracle().passes() - passes0) / steps;
             int batch = cfg.search().batch();
             double fwdFlopImage = 2.0 * setup.network.forwardMacsPerImage();
-            double unitsPerStep = (double) (setup.oracle.forwardUnits() - units0) / steps;
+            double unitsPerStep = (double) (ip.oracle().forwardUnits() - units0) / steps;
             double stepFlop = unitsPerStep * fwdFlopImage * batch;
             ObjectNode n = JSON.createObjectNode().put("estimator", name).put("layers", cfg.search().layers())
                     .put("channels", cfg.search().channels()).put("batch", batch)

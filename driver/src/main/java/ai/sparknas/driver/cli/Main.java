@@ -29,8 +29,8 @@ public final class Main {
     public static final int EXIT_DATA = 3;
     public static final int EXIT_DIVERGED = 4;
 
-    /** Options shared by the commands. */
-    static class ConfigOptions {
+    /** Options shared by the commands (and by the spark-job commands). */
+    public static class ConfigOptions {
         @Option(names = {"-c", "--config"}, description = "HOCON config file (default: built-in defaults)")
         Path config;
 
@@ -38,7 +38,7 @@ public final class Main {
                 + "e.g. search.estimator=first-order data.limit=512")
         List<String> overrides = new ArrayList<>();
 
-        SearchConfig load() {
+        public SearchConfig load() {
             return SearchConfig.load(config, overrides);
         }
     }
@@ -86,7 +86,12 @@ public final class Main {
 
     /** Runs the command line and returns the exit code. */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return run(new Main(), args);
+    }
+
+    /** Runs a picocli {@code command} with this CLI's error handling and exit codes. */
+    public static int run(Object command, String... args) {
+        CommandLine cl = new CommandLine(command);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int code;
             String kind;

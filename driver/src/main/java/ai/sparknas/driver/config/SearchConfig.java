@@ -175,6 +175,16 @@ public final class SearchConfig {
     public record Monitor(int skipWarningThreshold) {
     }
 
+    /**
+     * {@code sparknas.spark}: the data-parallel rounds (read by the spark-job module only).
+     *
+     * @param partitions    data partitions, one task each per round; 0 = Spark's default parallelism
+     * @param treeDepth     depth of the tree reduction of the partition sums (1 = straight to the driver)
+     * @param kernelThreads kernel threads of each task; 0 = the task's cores ({@code spark.task.cpus})
+     */
+    public record Spark(int partitions, int treeDepth, int kernelThreads) {
+    }
+
     private static final Pattern URI_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
     private static final Config REFERENCE = loadReference();
     private static final Set<String> KNOWN_KEYS = collectKnownKeys();
@@ -188,6 +198,7 @@ public final class SearchConfig {
     private final AlphaOptim alphaOptim;
     private final Compute compute;
     private final Monitor monitor;
+    private final Spark spark;
 
     private SearchConfig(Config resolved) {
         this.raw = resolved;
@@ -200,6 +211,8 @@ public final class SearchConfig {
         this.alphaOptim = readAlpha(v);
         this.compute = new Compute(v.intAtLeast("compute.threads", 0), v.oneOf("compute.precision", PRECISIONS));
         this.monitor = new Monitor(v.intAtLeast("monitor.skip-warning-threshold", 0));
+        this.spark = new Spark(v.intAtLeast("spark.partitions", 0), v.intAtLeast("spark.tree-depth", 1),
+                v.intAtLeast("spark.kernel-threads", 0));
     }
 
     // ------------------------------------------------------------------ factories
@@ -306,6 +319,11 @@ public final class SearchConfig {
         return monitor;
     }
 
+    /** @return {@code sparknas.spark} */
+    public Spark spark() {
+        return spark;
+    }
+
     /** @return the resolved, merged configuration (overrides, file and reference.conf) */
     public Config raw() {
         return raw;
@@ -331,12 +349,12 @@ public final class SearchConfig {
         return run.equals(other.run) && data.equals(other.data) && search.equals(other.search)
                 && estimator.equals(other.estimator) && weightsOptim.equals(other.weightsOptim)
                 && alphaOptim.equals(other.alphaOptim) && compute.equals(other.compute)
-                && monitor.equals(other.monitor);
+                && monitor.equals(other.monitor) && spark.equals(other.spark);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(run, data, search, estimator, weightsOptim, alphaOptim, compute, monitor);
+        return Objects.hash(run, data, search, estimator, weightsOptim, alphaOptim, compute, monitor, spark);
     }
 
     @Override

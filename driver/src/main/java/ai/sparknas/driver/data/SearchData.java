@@ -3,7 +3,7 @@ package ai.sparknas.driver.data;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,46 +13,48 @@ import java.util.List;
  */
 public record SearchData(ImageDataset weightData, ImageDataset alphaData) {
 
-    /** Reads, normalises and splits the data named by the config. */
+    /** Reads, normalises and splits the data named by the config, from local files. */
     public static SearchData load(SearchConfig.Data cfg) throws IOException {
-        int count = cfg.limit() == 0 ? -1 : cfg.limit();
-        ImageDataset all;
+        DataLayout layout = DataLayout.probe(cfg, DataFiles.LOCAL);
+        ImageDataset all = readRange(cfg, DataFiles.LOCAL, layout, 0, layout.used());
+        return new SearchData(all.range(0, layout.cut()), all.range(layout.cut(), all.size()));
+    }
+
+    /**
+     * Records [from, from + count) of the training file, checked against {@code data.classes} and
+     * standardised: what one data-parallel partition reads of one half.
+     */
+    public static ImageDataset readRange(SearchConfig.Data cfg, DataFiles files, DataLayout layout, int from, int count)
+            throws IOException {
+        ImageDataset part;
         if (cfg.isCifar()) {
-            CifarVariant variant = cfg.format().equals("cifar100") ? CifarVariant.CIFAR100 : CifarVariant.CIFAR10;
-            List<Path> files = cfg.cifarFiles().stream().map(Path::of).toList();
-            all = CifarReader.readPaths(cfg.format(), files, variant, 0, count);
-        } else {
-            Path images = Path.of(cfg.trainImages());
-            int records = IdxReader.header(images)[0];
-            if (cfg.limit() > records) {
-                throw new ConfigException("sparknas.data.limit", "sparknas.data.limit = " + cfg.limit() + " but "
-                        + images + " holds " + records + " records: lower data.limit (0 = all)");
+            List<InputStreamSupplier> suppliers = new ArrayList<>();
+            for (String f : cfg.cifarFiles()) {
+                suppliers.add(files.open(f));
             }
-            all = IdxReader.read(images.getFileName().toString(), InputStreamSupplier.of(images),
-                    InputStreamSupplier.of(Path.of(cfg.trainLabels())), 0, count, cfg.classes());
+            part = CifarReader.read(layout.name(), suppliers, DataLayout.variant(cfg), from, count);
+        } else {
+            part = IdxReader.read(layout.name(), files.open(cfg.trainImages()), files.open(cfg.trainLabels()),
+                    from, count, cfg.classes());
         }
-        if (all.classes() > cfg.classes()) {
-            throw new ConfigException("sparknas.data.classes", "sparknas.data.classes = " + cfg.classes() + " but " + all.name()
-                    + " has " + all.classes() + " classes: set data.classes=" + all.classes());
+        if (part.classes() > cfg.classes()) {
+            throw new ConfigException("sparknas.data.classes", "sparknas.data.classes = " + cfg.classes() + " but "
+                    + part.name() + " has " + part.classes() + " classes: set data.classes=" + part.classes());
         }
         if (!cfg.normalize().equals("none")) {
             float[][] stats = Normalization.forDataset(cfg.normalize());
-            if (stats[0].length != all.channels()) {
-                throw new ConfigException("sparknas.data.normalize", "sparknas.data.normalize = " + cfg.normalize() + " has statistics for "
-                        + stats[0].length + " channel(s) but the data has " + all.channels());
+            if (stats[0].length != part.channels()) {
+                throw new ConfigException("sparknas.data.normalize", "sparknas.data.normalize = " + cfg.normalize()
+                        + " has statistics for " + stats[0].length + " channel(s) but the data has " + part.channels());
             }
-            Normalization.standardize(all, stats[0], stats[1]);
+            Normalization.standardize(part, stats[0], stats[1]);
         }
-        return split(all, cfg.trainPortion());
+        return part;
     }
 
     /** Splits at ⌊portion·n⌋; both halves must be non-empty. */
     public static SearchData split(ImageDataset all, double portion) {
-        int cut = (int) Math.floor(portion * all.size());
-        if (cut < 1 || cut >= all.size()) {
-            throw new ConfigException("sparknas.data.train-portion", "sparknas.data.train-portion = " + portion + " leaves an empty half of "
-                    + all.size() + " records: use more data (data.limit) or a portion nearer 0.5");
-        }
+        int cut = DataLayout.cut(all.size(), portion);
         return new SearchData(all.range(0, cut), all.range(cut, all.size()));
     }
 }

@@ -27,6 +27,7 @@ public final class MetricsLog implements StepListener, AutoCloseable {
     private final int normalSkipWarning;
     private double stepSeconds;
     private long steps;
+    private java.util.function.Supplier<Object> stepDetails;
 
     public MetricsLog(Path metricsFile, PrintStream progress, int logEvery, int normalSkipWarning) throws IOException {
         // a fresh search starts a fresh log (resuming a run directory is not supported yet)
@@ -46,6 +47,9 @@ public final class MetricsLog implements StepListener, AutoCloseable {
                 .put("val_loss", s.valLoss()).put("val_acc", s.valAcc()).put("lr", s.lr()).put("grad_norm", s.gradNorm())
                 .put("alpha_entropy", s.alphaEntropy()).put("skip_connect_normal", s.normalSkips())
                 .put("seconds", s.seconds());
+        if (stepDetails != null) {
+            n.set("rounds", JSON.valueToTree(stepDetails.get()));
+        }
         write(n);
         boolean last = s.step() + 1 == s.steps();
         if (s.globalStep() % logEvery == 0 || last) {
@@ -57,6 +61,14 @@ public final class MetricsLog implements StepListener, AutoCloseable {
                     s.epoch() + 1, s.epochs(), s.step() + 1, s.steps(), s.trainLoss(), s.trainAcc(), s.valLoss(),
                     s.valAcc(), s.lr(), s.alphaEntropy(), s.normalSkips(), perStep, duration(remaining * perStep)));
         }
+    }
+
+    /**
+     * Adds a backend's account of each step (for Spark: per-round timings and bytes) to the step
+     * lines, under {@code "rounds"}; called once per step, after the step.
+     */
+    public void setStepDetails(java.util.function.Supplier<Object> details) {
+        this.stepDetails = details;
     }
 
     @Override

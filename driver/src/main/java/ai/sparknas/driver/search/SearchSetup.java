@@ -3,78 +3,130 @@ package ai.sparknas.driver.search;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.data.BatchPlan;
-import ai.sparknas.driver.data.ImageDataset;
+import ai.sparknas.driver.data.DataLayout;
 import ai.sparknas.driver.data.Normalization;
 import ai.sparknas.driver.data.SearchData;
+import ai.sparknas.driver.data.Shard;
 import ai.sparknas.driver.optim.Adam;
 import ai.sparknas.driver.optim.CosineSchedule;
 import ai.sparknas.driver.optim.SgdMomentum;
 import ai.sparknas.kernels.estimate.AlphaGradientEstimator;
+import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.net.NetworkKernel;
 import ai.sparknas.kernels.space.AlphaSharing;
 import ai.sparknas.kernels.space.Primitive;
 import ai.sparknas.kernels.space.SearchSpace;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Everything a search derives from its config, built in one place: the search space, the network,
- * the data halves, the batch plan, the oracle, the estimator, the schedule and the initial state.
- * One root seed is split into the seeds of ω, α, the batch plan and the augmentation.
+ * Everything a search derives from its config and the shape of its data, built in one place: the
+ * search space, the network, the partitioned batch plan, the estimator, the schedule and the initial
+ * state. One root seed is split into the seeds of ω, α, the batch plan and the augmentation. The
+ * oracle is chosen by the caller: in-process over shards of data in memory ({@link #inProcessOracle}),
+ * or a Spark oracle over the same plan.
  */
 public final class SearchSetup {
 
     public final SearchConfig config;
+    public final DataLayout layout;
     public final SearchSpace space;
     public final NetworkKernel network;
-    public final SearchData data;
     public final BatchPlan plan;
-    public final InProcessOracle oracle;
     public final AlphaGradientEstimator estimator;
     public final CosineSchedule schedule;
     public final int stepsPerEpoch;
+    /** Seed of the crop/flip augmentation. */
+    public final long augmentSeed;
+    /** Per-channel value of a zero pixel after standardisation, or null when augmentation is off. */
+    public final float[] padValue;
     private final long weightSeed;
     private final long alphaSeed;
 
-    public SearchSetup(SearchConfig cfg, SearchData data, int shards) {
+    /**
+     * @param partitions data-parallel partitions of every batch ({@code spark.partitions}; 1 in one process)
+     * @param threads    threads of this process's network kernel
+     */
+    public SearchSetup(SearchConfig cfg, DataLayout layout, int partitions, int threads) {
         this.config = cfg;
-        this.data = data;
+        this.layout = layout;
         var s = cfg.search();
-        ImageDataset w = data.weightData();
         try {
             space = new SearchSpace(s.ops().stream().map(Primitive::fromName).toList(), s.nodes(), s.layers(),
-                    s.channels(), w.channels(), w.height(), w.width(), cfg.data().classes(),
+                    s.channels(), layout.channels(), layout.height(), layout.width(), cfg.data().classes(),
                     s.alphaSharing().equals("per-cell") ? AlphaSharing.PER_CELL : AlphaSharing.PER_TYPE);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(null, "the search space does not fit the data " + w.name() + " ("
-                    + w.channels() + "x" + w.height() + "x" + w.width() + "): " + e.getMessage(), e);
+            throw new ConfigException(null, "the search space does not fit the data " + layout.name() + " ("
+                    + layout.channels() + "x" + layout.height() + "x" + layout.width() + "): " + e.getMessage(), e);
         }
         SplittableRandom root = new SplittableRandom(cfg.run().seed());
         weightSeed = root.nextLong();
         alphaSeed = root.nextLong();
         long planSeed = root.nextLong();
-        long augmentSeed = root.nextLong();
-        network = NetworkKernel.create(space, cfg.compute().effectiveThreads(), cfg.compute().precision());
-        int records = Math.min(w.size(), data.alphaData().size());
+        augmentSeed = root.nextLong();
+        int records = layout.recordsPerSplit();
         if (s.batch() > records) {
             throw new ConfigException("sparknas.search.batch", "sparknas.search.batch = " + s.batch() + " is larger than the "
                     + records + " records of each data half: lower search.batch or raise data.limit");
         }
-        plan = new BatchPlan(planSeed, records, s.batch());
+        if (partitions < 1 || s.batch() % partitions != 0) {
+            throw new ConfigException("sparknas.search.batch", "sparknas.search.batch = " + s.batch()
+                    + " does not divide into " + partitions + " partitions (spark.partitions): choose search.batch"
+                    + " as a multiple of the partition count");
+        }
+        plan = new BatchPlan(planSeed, records, s.batch(), partitions);
+        if (plan.stepsPerEpoch() == 0) {
+            throw new ConfigException("sparknas.spark.partitions", partitions + " partitions own "
+                    + records / partitions + " records each, fewer than their " + plan.partitionBatch()
+                    + " examples per step: use fewer partitions or more data (data.limit)");
+        }
+        network = NetworkKernel.create(space, threads, cfg.compute().precision());
         stepsPerEpoch = s.stepsPerEpoch() == 0 ? plan.stepsPerEpoch() : Math.min(s.stepsPerEpoch(), plan.stepsPerEpoch());
         float[] pad = null;
         if (cfg.data().augment()) {
             float[][] stats = cfg.data().normalize().equals("none") ? null : Normalization.forDataset(cfg.data().normalize());
-            pad = stats == null ? new float[w.channels()] : Normalization.zeroPixelValue(stats[0], stats[1]);
+            pad = stats == null ? new float[layout.channels()] : Normalization.zeroPixelValue(stats[0], stats[1]);
         }
-        oracle = new InProcessOracle(network, w, data.alphaData(), plan, shards, augmentSeed, pad);
+        padValue = pad;
         estimator = Estimators.create(s.estimator(), cfg);
         schedule = new CosineSchedule(cfg.weightsOptim().lr(), cfg.weightsOptim().lrMin(), s.epochs());
     }
 
-    /** Loads the configured data and builds the setup (one shard). */
-    public static SearchSetup load(SearchConfig cfg) throws IOException {
-        return new SearchSetup(cfg, SearchData.load(cfg.data()), 1);
+    /** The layout of data already in memory (its halves as given). */
+    public static DataLayout layoutOf(SearchData data) {
+        var w = data.weightData();
+        return new DataLayout(w.name(), w.channels(), w.height(), w.width(), w.size() + data.alphaData().size(),
+                w.size());
+    }
+
+    /** The in-process oracle over this plan's partitions of {@code data}, one after another. */
+    public InProcessOracle inProcessOracle(SearchData data) {
+        List<Shard> shards = new ArrayList<>();
+        for (int p = 0; p < plan.partitions(); p++) {
+            shards.add(Shard.of(data, plan, p, augmentSeed, padValue));
+        }
+        return new InProcessOracle(network, shards);
+    }
+
+    /** Loads the configured local data; returns the setup (one partition) and its oracle. */
+    public static InProcess load(SearchConfig cfg) throws IOException {
+        SearchData data = SearchData.load(cfg.data());
+        return inProcess(cfg, data, 1);
+    }
+
+    /** A setup over data in memory with {@code shards} partitions, and its in-process oracle. */
+    public static InProcess inProcess(SearchConfig cfg, SearchData data, int shards) {
+        SearchSetup setup = new SearchSetup(cfg, layoutOf(data), shards, cfg.compute().effectiveThreads());
+        return new InProcess(setup, setup.inProcessOracle(data));
+    }
+
+    /** A setup with its in-process oracle. */
+    public record InProcess(SearchSetup setup, InProcessOracle oracle) {
+        public SearchLoop loop(StepListener listener) {
+            return setup.loop(oracle, listener);
+        }
     }
 
     /** Fresh ω, α and optimizer state from the config's seeds. */
@@ -86,7 +138,7 @@ public final class SearchSetup {
                 new Adam(ao.lr(), ao.beta1(), ao.beta2(), ao.eps(), ao.weightDecay()));
     }
 
-    public SearchLoop loop(StepListener listener) {
+    public SearchLoop loop(GradientOracle oracle, StepListener listener) {
         return new SearchLoop(oracle, estimator, schedule, new AlphaSummary(space), stepsPerEpoch, listener);
     }
 }

@@ -311,7 +311,7 @@ class SearchConfigTest {
             }
         }
         assertEquals(SearchConfig.knownKeys().size(), values);
-        assertEquals(40, values);
+        assertEquals(43, values);
     }
 
     @Test

@@ -27,18 +27,18 @@ class BatchPlanTest {
     void reproducible() {
         BatchPlan again = new BatchPlan(42, 1000, 64);
         for (Split split : Split.values()) {
-            assertArrayEquals(plan.indices(split, 3, 7), again.indices(split, 3, 7));
-            assertArrayEquals(plan.indices(split, 3, 7), plan.indices(split, 3, 7));
+            assertArrayEquals(plan.indices(split, 3, 7, 0), again.indices(split, 3, 7, 0));
+            assertArrayEquals(plan.indices(split, 3, 7, 0), plan.indices(split, 3, 7, 0));
         }
     }
 
     @Test
     void epochsSplitsAndSeedsGiveDifferentPermutations() {
-        int[] base = plan.permutation(Split.TRAIN, 0);
-        assertFalse(Arrays.equals(base, plan.permutation(Split.TRAIN, 1)));
-        assertFalse(Arrays.equals(base, plan.permutation(Split.VAL, 0)));
-        assertFalse(Arrays.equals(base, new BatchPlan(43, 1000, 64).permutation(Split.TRAIN, 0)));
-        assertFalse(Arrays.equals(plan.indices(Split.TRAIN, 0, 0), plan.indices(Split.TRAIN, 1, 0)));
+        int[] base = plan.permutation(Split.TRAIN, 0, 0);
+        assertFalse(Arrays.equals(base, plan.permutation(Split.TRAIN, 1, 0)));
+        assertFalse(Arrays.equals(base, plan.permutation(Split.VAL, 0, 0)));
+        assertFalse(Arrays.equals(base, new BatchPlan(43, 1000, 64).permutation(Split.TRAIN, 0, 0)));
+        assertFalse(Arrays.equals(plan.indices(Split.TRAIN, 0, 0, 0), plan.indices(Split.TRAIN, 1, 0, 0)));
         int[] identity = new int[1000];
         Arrays.setAll(identity, i -> i);
         assertFalse(Arrays.equals(identity, base));
@@ -52,7 +52,7 @@ class BatchPlanTest {
         for (Split split : Split.values()) {
             Set<Integer> seen = new HashSet<>();
             for (int s = 0; s < plan.stepsPerEpoch(); s++) {
-                int[] batch = plan.indices(split, 2, s);
+                int[] batch = plan.indices(split, 2, s, 0);
                 assertEquals(64, batch.length);
                 for (int i : batch) {
                     assertTrue(i >= 0 && i < 1000);
@@ -64,18 +64,30 @@ class BatchPlanTest {
     }
 
     @Test
-    void shardsConcatenateToTheBatch() {
-        for (int shards : new int[] {1, 2, 4, 8, 64}) {
-            int[] joined = new int[0];
-            for (int p = 0; p < shards; p++) {
-                int[] part = plan.shardIndices(Split.VAL, 1, 4, p, shards);
-                assertEquals(64 / shards, part.length);
-                int[] next = Arrays.copyOf(joined, joined.length + part.length);
-                System.arraycopy(part, 0, next, joined.length, part.length);
-                joined = next;
+    void partitionsOwnDisjointRangesAndDrawOnlyFromThem() {
+        for (int partitions : new int[] {1, 2, 3, 4, 8, 64}) {
+            BatchPlan p = new BatchPlan(42, 1000, partitions == 3 ? 63 : 64, partitions);
+            int next = 0;
+            for (int q = 0; q < partitions; q++) {
+                assertEquals(next, p.partitionStart(q), "ranges are contiguous");
+                next += p.partitionSize(q);
+                assertTrue(Math.abs(p.partitionSize(q) - 1000 / partitions) <= 1);
+                Set<Integer> seen = new HashSet<>();
+                for (int s = 0; s < p.stepsPerEpoch(); s++) {
+                    int[] part = p.indices(Split.VAL, 1, s, q);
+                    assertEquals(p.batchSize() / partitions, part.length);
+                    for (int i : part) {
+                        assertTrue(i >= 0 && i < p.partitionSize(q), "index inside the partition's range");
+                        assertTrue(seen.add(i), "record drawn twice in one epoch");
+                    }
+                }
             }
-            assertArrayEquals(plan.indices(Split.VAL, 1, 4), joined);
+            assertEquals(1000, next, "ranges cover the split");
+            assertEquals((1000 / partitions) / (p.batchSize() / partitions), p.stepsPerEpoch());
         }
+        BatchPlan two = new BatchPlan(42, 1000, 64, 2);
+        assertFalse(Arrays.equals(two.indices(Split.TRAIN, 0, 0, 0), two.indices(Split.TRAIN, 0, 0, 1)),
+                "partitions draw with their own seeds");
     }
 
     @Test
@@ -84,7 +96,9 @@ class BatchPlanTest {
         for (long seed = 0; seed < 8; seed++) {
             for (Split split : Split.values()) {
                 for (int epoch = 0; epoch < 50; epoch++) {
-                    assertTrue(seeds.add(BatchPlan.mix(seed, split, epoch)));
+                    for (int partition = 0; partition < 4; partition++) {
+                        assertTrue(seeds.add(BatchPlan.mix(seed, split, epoch, partition)));
+                    }
                 }
             }
         }
@@ -94,11 +108,12 @@ class BatchPlanTest {
     void errorsNameConfigKeys() {
         assertMessage("search.batch", () -> new BatchPlan(1, 100, 0));
         assertMessage("search.batch", () -> new BatchPlan(1, 100, 101));
-        assertMessage("spark.partitions", () -> plan.shardIndices(Split.TRAIN, 0, 0, 0, 3));
-        assertMessage("search.batch", () -> plan.shardIndices(Split.TRAIN, 0, 0, 0, 3));
-        assertThrows(IllegalArgumentException.class, () -> plan.shardIndices(Split.TRAIN, 0, 0, 4, 4));
-        assertThrows(IllegalArgumentException.class, () -> plan.indices(Split.TRAIN, 0, 15));
-        assertThrows(IllegalArgumentException.class, () -> plan.indices(Split.TRAIN, -1, 0));
+        assertMessage("spark.partitions", () -> new BatchPlan(1, 1000, 64, 3));
+        assertMessage("search.batch", () -> new BatchPlan(1, 1000, 64, 3));
+        assertMessage("spark.partitions", () -> new BatchPlan(1, 10, 10, 11));
+        assertThrows(IllegalArgumentException.class, () -> new BatchPlan(1, 1000, 64, 4).indices(Split.TRAIN, 0, 0, 4));
+        assertThrows(IllegalArgumentException.class, () -> plan.indices(Split.TRAIN, 0, 15, 0));
+        assertThrows(IllegalArgumentException.class, () -> plan.indices(Split.TRAIN, -1, 0, 0));
     }
 
     private static void assertMessage(String key, Executable call) {

@@ -1,0 +1,77 @@
+package ai.sparknas.spark;
+
+import ai.sparknas.kernels.grad.GradientSums;
+import java.io.Serializable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * What one partition sends back from a round: loss sum, correct and example counts, and the gradient
+ * sums that were asked for (null otherwise), as plain {@code double[]} (Kryo writes them as raw
+ * primitives; see docs/performance.md for the comparison with INDArray). Sums only: the driver
+ * divides.
+ */
+public final class PartitionSums implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    double lossSum;
+    long correct;
+    long count;
+    double[] weightGrad;
+    double[] alphaGrad;
+    /** Slowest partition's kernel time in this sum (merged by max): the round's compute time. */
+    double computeSeconds;
+
+    /** For Kryo. */
+    PartitionSums() {
+    }
+
+    PartitionSums(double lossSum, long correct, long count, double[] weightGrad, double[] alphaGrad) {
+        this.lossSum = lossSum;
+        this.correct = correct;
+        this.count = count;
+        this.weightGrad = weightGrad;
+        this.alphaGrad = alphaGrad;
+    }
+
+    static PartitionSums of(GradientSums s) {
+        return new PartitionSums(s.lossSum(), s.correct(), s.count(),
+                s.weightGrad() == null ? null : s.weightGrad().toDoubleVector(),
+                s.alphaGrad() == null ? null : s.alphaGrad().toDoubleVector());
+    }
+
+    /** Element-wise {@code this + o} into a new object; dimensions must agree. */
+    PartitionSums plus(PartitionSums o) {
+        PartitionSums sum = new PartitionSums(lossSum + o.lossSum, correct + o.correct, count + o.count,
+                add(weightGrad, o.weightGrad, "weight"), add(alphaGrad, o.alphaGrad, "alpha"));
+        sum.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
+        return sum;
+    }
+
+    GradientSums toGradientSums() {
+        return new GradientSums(lossSum, correct, count, vector(weightGrad), vector(alphaGrad));
+    }
+
+    private static INDArray vector(double[] v) {
+        return v == null ? null : Nd4j.createFromArray(v);
+    }
+
+    private static double[] add(double[] a, double[] b, String what) {
+        if (a == null || b == null) {
+            if (a != b) {
+                throw new IllegalStateException("cannot merge partition sums: only one has a " + what + " gradient");
+            }
+            return null;
+        }
+        if (a.length != b.length) {
+            throw new IllegalStateException("cannot merge " + what + " gradient sums of lengths " + a.length + " and "
+                    + b.length);
+        }
+        double[] out = new double[a.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a[i] + b[i];
+        }
+        return out;
+    }
+}

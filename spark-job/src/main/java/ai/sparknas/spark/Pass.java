@@ -1,0 +1,39 @@
+package ai.sparknas.spark;
+
+import ai.sparknas.driver.data.Shard;
+import ai.sparknas.driver.search.SearchSetup;
+import ai.sparknas.kernels.grad.GradientSums;
+import ai.sparknas.kernels.grad.Split;
+import ai.sparknas.kernels.grad.Wanted;
+import java.io.Serializable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * What a round computes on each partition's shard of the step's {@code split} batch: the loss and the
+ * {@code wanted} gradient sums at (ω, α) or, with a radius r &gt; 0 and a direction d, the
+ * central-difference numerator Σ∇(ω + r·d) − Σ∇(ω − r·d) (both passes in the same task, so one round).
+ * The perturbed weights are formed exactly as {@code GradientOracle.centralDifference} forms them.
+ */
+record Pass(int epoch, int step, Split split, Wanted wanted, double radius) implements Serializable {
+
+    /** Runs the pass on one shard with a borrowed kernel. */
+    PartitionSums compute(SearchSetup setup, Shard shard, double[] weights, double[] direction, double[] alpha) {
+        long t0 = System.nanoTime();
+        Shard.Batch b = shard.draw(split, epoch, step);
+        INDArray w = Nd4j.createFromArray(weights);
+        INDArray a = Nd4j.createFromArray(alpha);
+        GradientSums sums;
+        if (radius == 0) {
+            sums = setup.network.gradients(w, a, b.images(), b.labels(), wanted);
+        } else {
+            INDArray d = Nd4j.createFromArray(direction);
+            GradientSums plus = setup.network.gradients(w.add(d.mul(radius)), a, b.images(), b.labels(), wanted);
+            GradientSums minus = setup.network.gradients(w.sub(d.mul(radius)), a, b.images(), b.labels(), wanted);
+            sums = plus.minusGradients(minus);
+        }
+        PartitionSums out = PartitionSums.of(sums);
+        out.computeSeconds = (System.nanoTime() - t0) / 1e9;
+        return out;
+    }
+}

@@ -1,0 +1,159 @@
+package ai.sparknas.spark;
+
+import ai.sparknas.driver.data.Shard;
+import ai.sparknas.driver.search.SearchSetup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Runs rounds over the cached shards and is the ONLY class that creates and destroys broadcasts.
+ * A round = broadcast what the executors need → every partition computes sums on its shard →
+ * {@code treeAggregate} into a {@link TreeSum} → destroy the round's broadcasts in {@code finally}.
+ * ω is broadcast once per step and reused by every round of the step that uses the same ω (checked by
+ * content, not only by reference); those step broadcasts are destroyed when the next step begins.
+ * Broadcast values are fresh {@code double[]} copies, never the driver's own arrays.
+ */
+final class Rounds implements AutoCloseable {
+
+    private record WeightsBroadcast(INDArray ref, double[] copy, Broadcast<double[]> broadcast) {
+    }
+
+    private final JavaSparkContext sc;
+    private final JavaRDD<Shard> shards;
+    private final WorkerContext context;
+    private final int depth;
+    private final List<WeightsBroadcast> stepWeights = new ArrayList<>();
+    private final List<Map<String, Object>> records = new ArrayList<>();
+
+    Rounds(JavaSparkContext sc, JavaRDD<Shard> shards, WorkerContext context, int depth) {
+        this.sc = sc;
+        this.shards = shards;
+        this.context = context;
+        this.depth = depth;
+    }
+
+    /** Ends the previous step: its ω broadcasts are destroyed. */
+    void beginStep() {
+        destroyStepBroadcasts();
+    }
+
+    /**
+     * One round: {@code pass} on every shard at (w, α) (and along {@code direction} when the pass is a
+     * central difference), summed in the fixed partition tree.
+     *
+     * @param label shown in the Spark UI and in metrics, e.g. "step 3/120 · amended · round B (H·v)"
+     */
+    PartitionSums run(String round, String label, Pass pass, INDArray w, INDArray direction, INDArray alpha) {
+        long t0 = System.nanoTime();
+        long bytesOut = 0;
+        Broadcast<double[]> wb = stepWeights(w);
+        if (wb == null) {
+            double[] copy = w.toDoubleVector();
+            wb = sc.broadcast(copy);
+            stepWeights.add(new WeightsBroadcast(w, copy, wb));
+            bytesOut += 8L * copy.length;
+        }
+        Broadcast<double[]> db = null;
+        try {
+            if (direction != null) {
+                double[] d = direction.toDoubleVector();
+                db = sc.broadcast(d);
+                bytesOut += 8L * d.length;
+            }
+            double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
+            sc.setJobGroup("sparknas-rounds", label, false);
+            WorkerContext c = context;
+            Broadcast<double[]> wbf = wb;
+            Broadcast<double[]> dbf = db;
+            double[] a = alpha.toDoubleVector();
+            PartitionSums total = shards.treeAggregate(new TreeSum(c.partitions()), (acc, shard) -> {
+                int cpus = TaskContext.get().cpus();
+                SearchSetup s = c.borrow(cpus);
+                try {
+                    return acc.add(shard.partition(),
+                            pass.compute(s, shard, wbf.value(), dbf == null ? null : dbf.value(), a));
+                } finally {
+                    c.release(s, cpus);
+                }
+            }, TreeSum::merge, depth).total();
+            double wall = (System.nanoTime() - t0) / 1e9;
+            long results = (long) c.partitions() * 8L
+                    * ((total.weightGrad == null ? 0 : total.weightGrad.length) + (total.alphaGrad == null ? 0 : total.alphaGrad.length));
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("round", round);
+            r.put("what", pass.radius() == 0 ? pass.split() + " " + pass.wanted() : "difference " + pass.wanted());
+            r.put("seconds", wall);
+            r.put("broadcast_s", broadcastSeconds);
+            r.put("compute_s", total.computeSeconds);
+            r.put("overhead_s", Math.max(0, wall - total.computeSeconds));
+            r.put("broadcast_bytes", bytesOut);
+            r.put("result_bytes", results);
+            records.add(r);
+            return total;
+        } catch (Exception e) { // SparkException is checked in Java's eyes but undeclared by Scala
+            throw translate(e, label);
+        } finally {
+            if (db != null) {
+                db.destroy();
+            }
+            sc.clearJobGroup();
+        }
+    }
+
+    /** The rounds run since the last call, one map each (for metrics.jsonl). */
+    List<Map<String, Object>> drainRecords() {
+        List<Map<String, Object>> out = new ArrayList<>(records);
+        records.clear();
+        return out;
+    }
+
+    private Broadcast<double[]> stepWeights(INDArray w) {
+        for (WeightsBroadcast b : stepWeights) {
+            if (b.ref() == w && Arrays.equals(b.copy(), w.toDoubleVector())) {
+                return b.broadcast();
+            }
+        }
+        return null;
+    }
+
+    private void destroyStepBroadcasts() {
+        for (WeightsBroadcast b : stepWeights) {
+            b.broadcast().destroy();
+        }
+        stepWeights.clear();
+    }
+
+    @Override
+    public void close() {
+        destroyStepBroadcasts();
+    }
+
+    /** A failed job whose cause is I/O (unreadable data on an executor) becomes an I/O error (exit 3). */
+    static RuntimeException translate(Exception e, String what) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException io) {
+                return new UncheckedIOException(what + " failed on an executor: " + io.getMessage(), io);
+            }
+        }
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (msg.contains("IOException") || msg.contains("NoSuchFileException") || msg.contains("FileNotFoundException")) {
+            return new UncheckedIOException(new IOException(what + " failed on an executor: " + firstLine(msg), e));
+        }
+        return new IllegalStateException(what + " failed: " + firstLine(msg), e);
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

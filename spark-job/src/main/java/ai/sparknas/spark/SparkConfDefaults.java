@@ -1,0 +1,23 @@
+package ai.sparknas.spark;
+
+import org.apache.spark.SparkConf;
+
+/** The Spark settings the job relies on, applied unless the user set them (spark-submit --conf wins). */
+final class SparkConfDefaults {
+
+    private SparkConfDefaults() {
+    }
+
+    static SparkConf apply(SparkConf conf) {
+        conf.setIfMissing("spark.master", "local[*]");
+        conf.setIfMissing("spark.app.name", "sparknas search");
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", SparkNasRegistrator.class.getName());
+        conf.setIfMissing("spark.kryo.registrationRequired", "true");
+        // a 2M-weight network's gradient sums are 16 MB per partition
+        conf.setIfMissing("spark.kryoserializer.buffer.max", "512m");
+        conf.setIfMissing("spark.driver.maxResultSize", "2g");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        return conf;
+    }
+}

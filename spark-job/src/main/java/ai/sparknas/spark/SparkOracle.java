@@ -1,0 +1,136 @@
+package ai.sparknas.spark;
+
+import ai.sparknas.driver.config.SearchConfig;
+import ai.sparknas.driver.data.DataLayout;
+import ai.sparknas.driver.data.Shard;
+import ai.sparknas.driver.search.SearchSetup;
+import ai.sparknas.kernels.grad.GradientOracle;
+import ai.sparknas.kernels.grad.GradientSums;
+import ai.sparknas.kernels.grad.Split;
+import ai.sparknas.kernels.grad.Wanted;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import scala.Tuple2;
+
+/**
+ * The gradient oracle over Spark: every call is one round ({@link Rounds}) over the partitions'
+ * cached shards, so the estimators run unchanged. A central difference is one round whose tasks run
+ * both passes. Round letters follow the order within a step (amended: A val ∇α,∇ω · B H·v · C mixed
+ * term · D train ∇ω); each Spark job is named "step s/S · estimator · round X (what)".
+ */
+public final class SparkOracle implements GradientOracle, AutoCloseable {
+
+    private final SearchSetup setup;
+    private final JavaRDD<Shard> shards;
+    private final Rounds rounds;
+    private final long totalSteps;
+    private int epoch = -1;
+    private int step;
+    private char nextRound;
+
+    private SparkOracle(SearchSetup setup, JavaRDD<Shard> shards, Rounds rounds) {
+        this.setup = setup;
+        this.shards = shards;
+        this.rounds = rounds;
+        this.totalSteps = (long) setup.schedule.epochs() * setup.stepsPerEpoch;
+    }
+
+    /**
+     * Probes the data on the driver (headers only), plans the partitions and loads every partition's
+     * shard on the executors (cached; a lost one is re-read from its file).
+     */
+    public static SparkOracle create(JavaSparkContext sc, SearchConfig cfg) throws IOException {
+        HashMap<String, String> hadoop = new HashMap<>();
+        for (Tuple2<String, String> kv : sc.getConf().getAllWithPrefix("spark.hadoop.")) {
+            hadoop.put(kv._1(), kv._2());
+        }
+        DataLayout layout = DataLayout.probe(cfg.data(), HadoopDataFiles.fromSparkSettings(hadoop));
+        int partitions = cfg.spark().partitions() == 0 ? sc.defaultParallelism() : cfg.spark().partitions();
+        SearchSetup setup = new SearchSetup(cfg, layout, partitions, 1);
+        WorkerContext context = new WorkerContext(cfg, layout, partitions, cfg.spark().kernelThreads(), hadoop);
+        List<Integer> ids = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            ids.add(p);
+        }
+        JavaRDD<Shard> shards = sc.parallelize(ids, partitions).mapPartitionsWithIndex((index, it) -> {
+            List<Shard> one = new ArrayList<>(1);
+            one.add(context.readShard(index, TaskContext.get().cpus()));
+            return one.iterator();
+        }, true).persist(StorageLevel.MEMORY_ONLY());
+        shards.setName("sparknas data shards (" + partitions + " partitions)");
+        sc.setJobGroup("sparknas-data", "read " + partitions + " data shards of " + layout.name(), false);
+        try {
+            long n = shards.count();
+            if (n != partitions) {
+                throw new IllegalStateException("expected " + partitions + " shards, got " + n);
+            }
+        } catch (Exception e) {
+            shards.unpersist(false);
+            throw Rounds.translate(e, "reading the data (" + cfg.data().trainImages() + ")");
+        } finally {
+            sc.clearJobGroup();
+        }
+        return new SparkOracle(setup, shards, new Rounds(sc, shards, context, cfg.spark().treeDepth()));
+    }
+
+    /** The driver's setup: plan, estimator, schedule and initial state, identical to the executors'. */
+    public SearchSetup setup() {
+        return setup;
+    }
+
+    @Override
+    public void beginStep(int epoch, long step) {
+        rounds.beginStep();
+        this.epoch = epoch;
+        this.step = (int) step;
+        this.nextRound = 'A';
+    }
+
+    @Override
+    public GradientSums gradients(INDArray w, INDArray alpha, Split split, Wanted wanted) {
+        String what = (split == Split.VAL ? "α data" : "ω data") + ": " + switch (wanted) {
+            case NONE -> "loss";
+            case WEIGHTS -> "∇ω";
+            case ALPHA -> "∇α";
+            case BOTH -> "∇α, ∇ω";
+        };
+        return round(what, new Pass(epoch, step, split, wanted, 0), w, null, alpha);
+    }
+
+    @Override
+    public GradientSums centralDifference(INDArray w, INDArray d, double r, INDArray alpha, Split split,
+                                          Wanted wanted) {
+        String what = wanted == Wanted.WEIGHTS ? "H·v" : wanted == Wanted.ALPHA ? "mixed ∇²αω·u" : "difference";
+        return round(what, new Pass(epoch, step, split, wanted, r), w, d, alpha);
+    }
+
+    private GradientSums round(String what, Pass pass, INDArray w, INDArray d, INDArray alpha) {
+        if (epoch < 0) {
+            throw new IllegalStateException("beginStep must be called before a round");
+        }
+        String letter = String.valueOf(nextRound++);
+        String label = String.format(Locale.ROOT, "step %d/%d · %s · round %s (%s)",
+                (long) epoch * setup.stepsPerEpoch + step + 1, totalSteps, setup.estimator.name(), letter, what);
+        return rounds.run(letter, label, pass, w, d, alpha).toGradientSums();
+    }
+
+    /** Per-round timings and bytes of the rounds since the last call (for metrics.jsonl). */
+    public List<Map<String, Object>> drainRoundRecords() {
+        return rounds.drainRecords();
+    }
+
+    @Override
+    public void close() {
+        rounds.close();
+        shards.unpersist(false);
+    }
+}

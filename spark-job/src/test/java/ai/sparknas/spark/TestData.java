@@ -1,0 +1,55 @@
+package ai.sparknas.spark;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPOutputStream;
+
+/** Small generated IDX data sets (gzip) and configs for the Spark tests. */
+final class TestData {
+
+    private TestData() {
+    }
+
+    /** Writes {@code n} random {@code size}×{@code size} images of {@code classes} classes; returns {images, labels}. */
+    static Path[] writeIdx(Path dir, int n, int size, int classes, long seed) throws IOException {
+        Files.createDirectories(dir);
+        Path images = dir.resolve("train-images-idx3-ubyte.gz");
+        Path labels = dir.resolve("train-labels-idx1-ubyte.gz");
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] lab = new int[n];
+        try (DataOutputStream img = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(images)));
+             DataOutputStream lbl = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(labels)))) {
+            img.writeInt(0x803);
+            img.writeInt(n);
+            img.writeInt(size);
+            img.writeInt(size);
+            lbl.writeInt(0x801);
+            lbl.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                lab[i] = rng.nextInt(classes);
+                lbl.writeByte(lab[i]);
+                for (int j = 0; j < size * size; j++) {
+                    // class-dependent brightness so the search has something to learn
+                    img.writeByte(Math.min(255, rng.nextInt(128) + 32 * lab[i]));
+                }
+            }
+        }
+        return new Path[] {images, labels};
+    }
+
+    /** Overrides for a tiny float64 search on the files of {@link #writeIdx}. */
+    static List<String> tinySearch(Path[] files, String estimator, int partitions, int batch) {
+        List<String> o = new ArrayList<>(List.of("search.layers=3", "search.channels=4", "search.batch=" + batch,
+                "search.epochs=1", "data.classes=4", "data.normalize=none", "compute.precision=float64",
+                "search.estimator=" + estimator, "spark.partitions=" + partitions));
+        o.add("data.train-images=" + files[0]);
+        o.add("data.train-labels=" + files[1]);
+        return o;
+    }
+
+}
