@@ -22,6 +22,8 @@ public final class PartitionSums implements Serializable {
     double[] alphaGrad;
     /** Slowest partition's kernel time in this sum (merged by max): the round's compute time. */
     double computeSeconds;
+    /** Kernel threads of the tasks (merged by max), so the metrics show what executors really used. */
+    int kernelThreads;
 
     /** For Kryo. */
     PartitionSums() {
@@ -46,6 +48,7 @@ public final class PartitionSums implements Serializable {
         PartitionSums sum = new PartitionSums(lossSum + o.lossSum, correct + o.correct, count + o.count,
                 add(weightGrad, o.weightGrad, "weight"), add(alphaGrad, o.alphaGrad, "alpha"));
         sum.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
+        sum.kernelThreads = Math.max(kernelThreads, o.kernelThreads);
         return sum;
     }
 

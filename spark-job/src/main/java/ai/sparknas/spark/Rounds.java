@@ -53,7 +53,8 @@ final class Rounds implements AutoCloseable {
      *
      * @param label shown in the Spark UI and in metrics, e.g. "step 3/120 · amended · round B (H·v)"
      */
-    PartitionSums run(String round, String label, Pass pass, INDArray w, INDArray direction, INDArray alpha) {
+    PartitionSums run(String round, String what, String label, Pass pass, INDArray w, INDArray direction,
+                      INDArray alpha) {
         long t0 = System.nanoTime();
         long bytesOut = 0;
         Broadcast<double[]> wb = stepWeights(w);
@@ -80,8 +81,9 @@ final class Rounds implements AutoCloseable {
                 int cpus = TaskContext.get().cpus();
                 SearchSetup s = c.borrow(cpus);
                 try {
-                    return acc.add(shard.partition(),
-                            pass.compute(s, shard, wbf.value(), dbf == null ? null : dbf.value(), a));
+                    PartitionSums sums = pass.compute(s, shard, wbf.value(), dbf == null ? null : dbf.value(), a);
+                    sums.kernelThreads = c.threads(cpus);
+                    return acc.add(shard.partition(), sums);
                 } finally {
                     c.release(s, cpus);
                 }
@@ -91,11 +93,12 @@ final class Rounds implements AutoCloseable {
                     * ((total.weightGrad == null ? 0 : total.weightGrad.length) + (total.alphaGrad == null ? 0 : total.alphaGrad.length));
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("round", round);
-            r.put("what", pass.radius() == 0 ? pass.split() + " " + pass.wanted() : "difference " + pass.wanted());
+            r.put("what", what);
             r.put("seconds", wall);
             r.put("broadcast_s", broadcastSeconds);
             r.put("compute_s", total.computeSeconds);
             r.put("overhead_s", Math.max(0, wall - total.computeSeconds));
+            r.put("kernel_threads", total.kernelThreads);
             r.put("broadcast_bytes", bytesOut);
             r.put("result_bytes", results);
             records.add(r);

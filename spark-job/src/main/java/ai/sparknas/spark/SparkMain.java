@@ -1,5 +1,6 @@
 package ai.sparknas.spark;
 
+import ai.sparknas.driver.bench.Bench;
 import ai.sparknas.driver.cli.Main;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
@@ -9,11 +10,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The Spark entry point ({@code spark-submit --class ai.sparknas.spark.SparkMain}): {@code search}
@@ -22,7 +26,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparknas-spark", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search on Spark.",
-        subcommands = {SparkMain.Search.class})
+        subcommands = {SparkMain.Search.class, SparkMain.BenchCommand.class, SparkMain.SerdeCommand.class})
 public final class SparkMain {
 
     @Command(name = "search", mixinStandardHelpOptions = true,
@@ -42,6 +46,58 @@ public final class SparkMain {
                 SearchRun.execute(run, oracle.setup(), oracle, "Spark " + sc.master() + ", "
                         + sc.defaultParallelism() + " cores", oracle::drainRoundRecords, System.out);
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Time search steps of each estimator on Spark (median step, kernel and Spark overhead).")
+    static final class BenchCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        Main.ConfigOptions options = new Main.ConfigOptions();
+
+        @Option(names = "--estimators", split = ",", description = "estimators to time (default: all three)")
+        List<String> estimators = new ArrayList<>(SearchConfig.ESTIMATORS);
+
+        @Option(names = "--warmup", description = "untimed steps (default: ${DEFAULT-VALUE})")
+        int warmup = 1;
+
+        @Option(names = "--steps", description = "timed steps (default: ${DEFAULT-VALUE})")
+        int steps = 5;
+
+        @Override
+        public Integer call() throws IOException {
+            if (steps < 1 || warmup < 0) {
+                throw new ConfigException(null, "--steps must be >= 1 and --warmup >= 0");
+            }
+            SearchConfig cfg = options.load();
+            SparkConf conf = SparkConfDefaults.apply(new SparkConf());
+            checkMasterReachable(conf.get("spark.master"));
+            try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+                Bench.run(cfg, estimators, warmup, steps, System.out, c -> {
+                    SparkOracle oracle = SparkOracle.create(sc, c);
+                    return new Bench.Instance(oracle.setup(), oracle, "spark " + sc.master() + ", "
+                            + oracle.setup().plan.partitions() + " partitions",
+                            () -> oracle.drainRoundRecords().stream()
+                                    .mapToDouble(r -> (double) r.get("overhead_s")).sum(), oracle);
+                });
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "bench-serde", mixinStandardHelpOptions = true,
+            description = "Kryo cost of what rounds ship: INDArray (Nd4jRegistrator) vs double[] vs float[].")
+    static final class SerdeCommand implements Callable<Integer> {
+        @Option(names = "--sizes", split = ",", description = "vector lengths (default: ${DEFAULT-VALUE})")
+        List<Integer> sizes = new ArrayList<>(List.of(393_778, 1_930_000, 16_000_000));
+
+        @Option(names = "--reps", description = "timed repetitions (default: ${DEFAULT-VALUE})")
+        int reps = 9;
+
+        @Override
+        public Integer call() throws Exception {
+            SerializerBench.run(sizes, reps, System.out);
             return 0;
         }
     }

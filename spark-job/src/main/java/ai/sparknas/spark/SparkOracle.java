@@ -120,7 +120,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         String letter = String.valueOf(nextRound++);
         String label = String.format(Locale.ROOT, "step %d/%d · %s · round %s (%s)",
                 (long) epoch * setup.stepsPerEpoch + step + 1, totalSteps, setup.estimator.name(), letter, what);
-        return rounds.run(letter, label, pass, w, d, alpha).toGradientSums();
+        return rounds.run(letter, what, label, pass, w, d, alpha).toGradientSums();
     }
 
     /** Per-round timings and bytes of the rounds since the last call (for metrics.jsonl). */

@@ -45,9 +45,14 @@ final class WorkerContext implements Serializable {
         this.key = configHocon + '\n' + layout + '\n' + partitions;
     }
 
+    /** Kernel threads of a task with {@code taskCpus} cores. */
+    int threads(int taskCpus) {
+        return kernelThreads > 0 ? kernelThreads : Math.max(1, taskCpus);
+    }
+
     /** Borrows a setup for a task with {@code taskCpus} cores; give it back with {@link #release}. */
     SearchSetup borrow(int taskCpus) {
-        int threads = kernelThreads > 0 ? kernelThreads : Math.max(1, taskCpus);
+        int threads = threads(taskCpus);
         ConcurrentLinkedQueue<SearchSetup> q = POOL.computeIfAbsent(key + '\n' + threads,
                 k -> new ConcurrentLinkedQueue<>());
         SearchSetup s = q.poll();
@@ -59,8 +64,7 @@ final class WorkerContext implements Serializable {
     }
 
     void release(SearchSetup setup, int taskCpus) {
-        int threads = kernelThreads > 0 ? kernelThreads : Math.max(1, taskCpus);
-        POOL.get(key + '\n' + threads).add(setup);
+        POOL.get(key + '\n' + threads(taskCpus)).add(setup);
     }
 
     /** Reads this partition's records of both halves through the Hadoop FileSystem API. */

@@ -5,6 +5,7 @@ import ai.sparknas.driver.data.SearchData;
 import ai.sparknas.driver.search.SearchLoop;
 import ai.sparknas.driver.search.SearchSetup;
 import ai.sparknas.driver.search.SearchState;
+import ai.sparknas.kernels.grad.GradientOracle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /**
  * Times full search steps (α step + weight step) of each estimator on one config: median of
@@ -29,42 +31,76 @@ public final class Bench {
     private Bench() {
     }
 
+    /** Where the timed steps run: in this process, or on Spark (spark-job). */
+    @FunctionalInterface
+    public interface Backend {
+        /** A setup and an oracle for {@code cfg}; {@code resources} are closed after timing. */
+        Instance open(SearchConfig cfg) throws IOException;
+    }
+
+    /**
+     * @param description  the backend in words, e.g. "in-process, 2 threads"
+     * @param overheadSeconds seconds of the last step not spent in kernels (0 in-process), or null
+     */
+    public record Instance(SearchSetup setup, GradientOracle oracle, String description,
+                           DoubleSupplier overheadSeconds, AutoCloseable resources) {
+    }
+
+    /** Times the estimators in this process on the configured local data. */
     public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, PrintStream out)
             throws IOException {
         SearchData data = SearchData.load(base.data());
+        run(base, estimators, warmup, steps, out, cfg -> {
+            SearchSetup.InProcess ip = SearchSetup.inProcess(cfg, data, 1);
+            return new Instance(ip.setup(), ip.oracle(), "in-process, " + cfg.compute().effectiveThreads() + " threads",
+                    () -> 0, ip.setup().network);
+        });
+    }
+
+    /** Times the estimators on {@code backend}; one JSON line per estimator. */
+    public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, PrintStream out,
+                           Backend backend) throws IOException {
         for (String name : estimators) {
             SearchConfig cfg = base.withOverrides(List.of("search.estimator=" + name));
-            SearchSetup.InProcess ip = SearchSetup.inProcess(cfg, data, 1);
-            SearchSetup setup = ip.setup();
+            Instance instance = backend.open(cfg);
+            SearchSetup setup = instance.setup();
+            CountingOracle oracle = new CountingOracle(instance.oracle());
             SearchState state = setup.initialState();
-            SearchLoop loop = ip.loop(null); // only step() is used: no listener needed
+            SearchLoop loop = setup.loop(oracle, null); // only step() is used: no listener needed
             double lr = setup.schedule.at(0);
             List<Double> times = new ArrayList<>();
+            List<Double> overheads = new ArrayList<>();
             long passes0 = 0;
             long units0 = 0;
             for (int i = 0; i < warmup + steps; i++) {
                 if (i == warmup) {
-                    passes0 = ip.oracle().passes();
-                    units0 = ip.oracle().forwardUnits();
+                    passes0 = oracle.passes;
+                    units0 = oracle.forwardUnits;
                 }
                 long t0 = System.nanoTime();
                 loop.step(state, 0, i % setup.stepsPerEpoch, lr);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double overhead = instance.overheadSeconds().getAsDouble();
                 if (i >= warmup) {
-                    times.add((System.nanoTime() - t0) / 1e9);
+                    times.add(seconds);
+                    overheads.add(overhead);
                 }
             }
             double median = median(times);
-            double passesPerStep = (double) (ip.oracle().passes() - passes0) / steps;
+            double passesPerStep = (double) (oracle.passes - passes0) / steps;
             int batch = cfg.search().batch();
             double fwdFlopImage = 2.0 * setup.network.forwardMacsPerImage();
-            double unitsPerStep = (double) (ip.oracle().forwardUnits() - units0) / steps;
+            double unitsPerStep = (double) (oracle.forwardUnits - units0) / steps;
             double stepFlop = unitsPerStep * fwdFlopImage * batch;
-            ObjectNode n = JSON.createObjectNode().put("estimator", name).put("layers", cfg.search().layers())
+            ObjectNode n = JSON.createObjectNode().put("estimator", name).put("backend", instance.description())
+                    .put("layers", cfg.search().layers())
                     .put("channels", cfg.search().channels()).put("batch", batch)
                     .put("image", setup.space.height() + "x" + setup.space.width() + "x" + setup.space.inChannels())
                     .put("threads", cfg.compute().effectiveThreads()).put("warmup", warmup).put("steps", steps)
                     .put("median_step_s", round(median)).put("min_step_s", round(times.stream().min(Double::compare).orElseThrow()))
                     .put("max_step_s", round(times.stream().max(Double::compare).orElseThrow()))
+                    .put("median_overhead_s", round(median(overheads)))
+                    .put("overhead_fraction", round(median(overheads) / median))
                     .put("passes_per_step", passesPerStep).put("per_pass_s", round(median / passesPerStep))
                     .put("images_per_s", round(batch / median))
                     .put("forward_gflop_per_image", round(fwdFlopImage / 1e9))
@@ -73,7 +109,11 @@ public final class Bench {
                     .put("kernels", "hand-written Java, " + cfg.compute().precision());
             n.set("step_times_s", JSON.valueToTree(times.stream().map(Bench::round).toList()));
             out.println(JSON.writeValueAsString(n));
-            setup.network.close();
+            try {
+                instance.resources().close();
+            } catch (Exception e) {
+                throw new IOException("cannot release the bench backend: " + e.getMessage(), e);
+            }
         }
     }
 

@@ -77,7 +77,8 @@ public final class MetricsLog implements StepListener, AutoCloseable {
                 .put("train_loss", e.trainLoss()).put("train_acc", e.trainAcc()).put("val_loss", e.valLoss())
                 .put("val_acc", e.valAcc()).put("alpha_entropy", e.alphaEntropy())
                 .put("skip_connect_normal", e.normalSkips()).put("skip_connect_reduce", e.reduceSkips())
-                .put("genotype", GenotypeFormat.toDartsText(e.genotype())).put("seconds", e.seconds());
+                .put("genotype", GenotypeFormat.toDartsText(e.genotype())).put("state_sha256", e.stateDigest())
+                .put("seconds", e.seconds());
         n.set("alpha_normal", JSON.valueToTree(e.alphaNormal()));
         n.set("alpha_reduce", JSON.valueToTree(e.alphaReduce()));
         write(n);

@@ -84,7 +84,7 @@ public final class SearchLoop {
                     sums[1] / stepsPerEpoch, sums[2] / stepsPerEpoch, sums[3] / stepsPerEpoch,
                     summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
                     Genotypes.count(genotype, true, "skip_connect"), genotype,
-                    summary.cellType(state.alpha(), false), summary.cellType(state.alpha(), true),
+                    summary.cellType(state.alpha(), false), summary.cellType(state.alpha(), true), state.digest(),
                     (System.nanoTime() - epochStart) / 1e9));
         }
         return summary.genotype(state.alpha());

@@ -11,10 +11,13 @@ public interface StepListener {
                 double seconds) {
     }
 
-    /** Metrics at the end of an epoch. */
+    /**
+     * Metrics at the end of an epoch; {@code stateDigest} is {@link SearchState#digest()}, so two runs
+     * can be compared bit for bit from their metrics alone.
+     */
     record Epoch(int epoch, int epochs, double trainLoss, double trainAcc, double valLoss, double valAcc,
                  double alphaEntropy, int normalSkips, int reduceSkips, Genotype genotype, double[][] alphaNormal,
-                 double[][] alphaReduce, double seconds) {
+                 double[][] alphaReduce, String stateDigest, double seconds) {
     }
 
     void onStep(Step s);

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Submits the search to Kubernetes (cluster deploy mode). Every knob is a variable here; override any of
+# them from the environment. The image must hold Spark 3.5.x (Scala 2.12, Java 17) and the application
+# jar at APP_JAR_IN_IMAGE; data and run.output should be on HDFS/S3.
+# Arguments after the script name go to the job: search|bench -c CONFIG [key=value ...].
+set -euo pipefail
+MASTER="${MASTER:-k8s://https://kubernetes.default.svc:443}"   # API server
+NAMESPACE="${NAMESPACE:-sparknas}"                    # namespace of driver and executor pods
+IMAGE="${IMAGE:-registry.example.com/sparknas:0.1.0}" # container image
+SERVICE_ACCOUNT="${SERVICE_ACCOUNT:-spark}"           # may create executor pods
+EXECUTORS="${EXECUTORS:-4}"                           # executor pods
+EXECUTOR_CORES="${EXECUTOR_CORES:-4}"                 # cores per executor pod
+EXECUTOR_MEMORY="${EXECUTOR_MEMORY:-8g}"              # heap per executor
+EXECUTOR_OVERHEAD="${EXECUTOR_OVERHEAD:-4g}"          # off-heap: ND4J/JavaCPP buffers live outside the heap
+DRIVER_MEMORY="${DRIVER_MEMORY:-4g}"                  # driver heap
+TASK_CPUS="${TASK_CPUS:-$EXECUTOR_CORES}"             # cores per task
+KERNEL_THREADS="${KERNEL_THREADS:-$TASK_CPUS}"        # kernel threads per task (sparknas.spark.kernel-threads)
+PARTITIONS="${PARTITIONS:-$EXECUTORS}"                # data partitions (sparknas.spark.partitions)
+MAX_RESULT_SIZE="${MAX_RESULT_SIZE:-2g}"              # spark.driver.maxResultSize
+KRYO_BUFFER_MAX="${KRYO_BUFFER_MAX:-512m}"            # spark.kryoserializer.buffer.max
+APP_JAR_IN_IMAGE="${APP_JAR_IN_IMAGE:-local:///opt/sparknas/spark-job-0.1.0-SNAPSHOT-app.jar}"
+SPARK_SUBMIT="${SPARK_HOME:?set SPARK_HOME to a Spark 3.5.x (Scala 2.12) installation}/bin/spark-submit"
+APP_JAR_LOCAL="${APP_JAR_LOCAL:-$(cd "$(dirname "$0")/../.." && pwd)/spark-job/target/spark-job-0.1.0-SNAPSHOT-app.jar}"
+
+JAVA17_FLAGS=$(java -cp "$APP_JAR_LOCAL:$SPARK_HOME/jars/*" ai.sparknas.spark.JavaModuleFlags)
+exec "$SPARK_SUBMIT" --master "$MASTER" --deploy-mode cluster --name sparknas-search \
+  --conf spark.kubernetes.namespace="$NAMESPACE" \
+  --conf spark.kubernetes.container.image="$IMAGE" \
+  --conf spark.kubernetes.authenticate.driver.serviceAccountName="$SERVICE_ACCOUNT" \
+  --conf spark.executor.instances="$EXECUTORS" --conf spark.executor.cores="$EXECUTOR_CORES" \
+  --executor-memory "$EXECUTOR_MEMORY" --driver-memory "$DRIVER_MEMORY" \
+  --conf spark.executor.memoryOverhead="$EXECUTOR_OVERHEAD" \
+  --conf spark.task.cpus="$TASK_CPUS" \
+  --conf spark.executorEnv.OMP_NUM_THREADS="$KERNEL_THREADS" \
+  --conf spark.driver.maxResultSize="$MAX_RESULT_SIZE" \
+  --conf spark.kryoserializer.buffer.max="$KRYO_BUFFER_MAX" \
+  --conf spark.driver.extraJavaOptions="$JAVA17_FLAGS" \
+  --class ai.sparknas.spark.SparkMain "$APP_JAR_IN_IMAGE" \
+  "$@" spark.partitions="$PARTITIONS" spark.kernel-threads="$KERNEL_THREADS"

@@ -1,0 +1,39 @@
+package ai.sparknas.driver.bench;
+
+import ai.sparknas.kernels.grad.GradientOracle;
+import ai.sparknas.kernels.grad.GradientSums;
+import ai.sparknas.kernels.grad.Split;
+import ai.sparknas.kernels.grad.Wanted;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Counts the passes and their nominal cost ({@link Wanted#forwardUnits()}) of any oracle it wraps. */
+final class CountingOracle implements GradientOracle {
+
+    private final GradientOracle inner;
+    long passes;
+    long forwardUnits;
+
+    CountingOracle(GradientOracle inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public void beginStep(int epoch, long step) {
+        inner.beginStep(epoch, step);
+    }
+
+    @Override
+    public GradientSums gradients(INDArray w, INDArray alpha, Split split, Wanted wanted) {
+        passes++;
+        forwardUnits += wanted.forwardUnits();
+        return inner.gradients(w, alpha, split, wanted);
+    }
+
+    @Override
+    public GradientSums centralDifference(INDArray w, INDArray d, double r, INDArray alpha, Split split,
+                                          Wanted wanted) {
+        passes += 2;
+        forwardUnits += 2L * wanted.forwardUnits();
+        return inner.centralDifference(w, d, r, alpha, split, wanted);
+    }
+}
