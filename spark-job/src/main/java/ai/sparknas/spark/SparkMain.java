@@ -56,25 +56,17 @@ public final class SparkMain {
         @CommandLine.Mixin
         Main.ConfigOptions options = new Main.ConfigOptions();
 
-        @Option(names = "--estimators", split = ",", description = "estimators to time (default: all three)")
-        List<String> estimators = new ArrayList<>(SearchConfig.ESTIMATORS);
-
-        @Option(names = "--warmup", description = "untimed steps (default: ${DEFAULT-VALUE})")
-        int warmup = 1;
-
-        @Option(names = "--steps", description = "timed steps (default: ${DEFAULT-VALUE})")
-        int steps = 5;
+        @CommandLine.Mixin
+        Main.BenchOptions bench = new Main.BenchOptions();
 
         @Override
         public Integer call() throws IOException {
-            if (steps < 1 || warmup < 0) {
-                throw new ConfigException(null, "--steps must be >= 1 and --warmup >= 0");
-            }
+            bench.validate();
             SearchConfig cfg = options.load();
             SparkConf conf = SparkConfDefaults.apply(new SparkConf());
             checkMasterReachable(conf.get("spark.master"));
             try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-                Bench.run(cfg, estimators, warmup, steps, System.out, c -> {
+                Bench.run(cfg, bench.estimators, bench.warmup, bench.steps, System.out, c -> {
                     SparkOracle oracle = SparkOracle.create(sc, c);
                     return new Bench.Instance(oracle.setup(), oracle, "spark " + sc.master() + ", "
                             + oracle.setup().plan.partitions() + " partitions",

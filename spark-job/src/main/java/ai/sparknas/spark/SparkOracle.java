@@ -54,7 +54,8 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
             hadoop.put(kv._1(), kv._2());
         }
         DataLayout layout = DataLayout.probe(cfg.data(), HadoopDataFiles.fromSparkSettings(hadoop));
-        int partitions = cfg.spark().partitions() == 0 ? sc.defaultParallelism() : cfg.spark().partitions();
+        int partitions = cfg.spark().partitions() == 0 ? autoPartitions(sc.defaultParallelism(), cfg.search().batch())
+                : cfg.spark().partitions();
         SearchSetup setup = new SearchSetup(cfg, layout, partitions, 1);
         WorkerContext context = new WorkerContext(cfg, layout, partitions, cfg.spark().kernelThreads(), hadoop);
         List<Integer> ids = new ArrayList<>();
@@ -80,6 +81,16 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
             sc.clearJobGroup();
         }
         return new SparkOracle(setup, shards, new Rounds(sc, shards, context, cfg.spark().treeDepth()));
+    }
+
+    /** spark.partitions = 0: the most partitions, up to the cluster's cores, that divide the batch evenly. */
+    static int autoPartitions(int cores, int batch) {
+        for (int p = Math.max(1, Math.min(cores, batch)); p > 1; p--) {
+            if (batch % p == 0) {
+                return p;
+            }
+        }
+        return 1;
     }
 
     /** The driver's setup: plan, estimator, schedule and initial state, identical to the executors'. */

@@ -14,7 +14,6 @@ import ai.sparknas.kernels.estimate.SearchPoint;
 import ai.sparknas.kernels.grad.GradientOracle;
 import java.nio.file.Path;
 import java.util.Map;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,9 +40,7 @@ class SparkOracleTest {
     @BeforeAll
     static void start() throws Exception {
         files = TestData.writeIdx(dir.resolve("data"), 64, 8, 4, 5);
-        sc = new JavaSparkContext(SparkConfDefaults.apply(new SparkConf().setMaster("local[2]")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1")));
+        sc = TestData.localSpark();
     }
 
     @AfterAll

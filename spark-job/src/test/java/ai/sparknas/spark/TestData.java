@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /** Small generated IDX data sets (gzip) and configs for the Spark tests. */
 final class TestData {
@@ -40,6 +42,13 @@ final class TestData {
             }
         }
         return new Path[] {images, labels};
+    }
+
+    /** A local[2] Spark context on loopback, with the job's settings (Kryo, registration required). */
+    static JavaSparkContext localSpark() {
+        return new JavaSparkContext(SparkConfDefaults.apply(new SparkConf().setMaster("local[2]")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")));
     }
 
     /** Overrides for a tiny float64 search on the files of {@link #writeIdx}. */

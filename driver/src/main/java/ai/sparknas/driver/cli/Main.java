@@ -62,22 +62,32 @@ public final class Main {
         @CommandLine.Mixin
         ConfigOptions options = new ConfigOptions();
 
-        @Option(names = "--estimators", split = ",", description = "estimators to time (default: all three)")
-        List<String> estimators = new ArrayList<>(SearchConfig.ESTIMATORS);
-
-        @Option(names = "--warmup", description = "untimed steps (default: ${DEFAULT-VALUE})")
-        int warmup = 1;
-
-        @Option(names = "--steps", description = "timed steps (default: ${DEFAULT-VALUE})")
-        int steps = 5;
+        @CommandLine.Mixin
+        BenchOptions bench = new BenchOptions();
 
         @Override
         public Integer call() throws IOException {
+            bench.validate();
+            Bench.run(options.load(), bench.estimators, bench.warmup, bench.steps, System.out);
+            return 0;
+        }
+    }
+
+    /** Options of the bench commands (in-process and Spark). */
+    public static class BenchOptions {
+        @Option(names = "--estimators", split = ",", description = "estimators to time (default: all three)")
+        public List<String> estimators = new ArrayList<>(SearchConfig.ESTIMATORS);
+
+        @Option(names = "--warmup", description = "untimed steps (default: ${DEFAULT-VALUE})")
+        public int warmup = 1;
+
+        @Option(names = "--steps", description = "timed steps (default: ${DEFAULT-VALUE})")
+        public int steps = 5;
+
+        public void validate() {
             if (steps < 1 || warmup < 0) {
                 throw new ConfigException(null, "--steps must be >= 1 and --warmup >= 0");
             }
-            Bench.run(options.load(), estimators, warmup, steps, System.out);
-            return 0;
         }
     }
 

@@ -67,6 +67,10 @@ public final class SearchSetup {
         long planSeed = root.nextLong();
         augmentSeed = root.nextLong();
         int records = layout.recordsPerSplit();
+        if (partitions > records) {
+            throw new ConfigException("sparknas.spark.partitions", partitions + " partitions (spark.partitions) are more"
+                    + " than the " + records + " records of each data half: use fewer partitions or more data (data.limit)");
+        }
         if (s.batch() > records) {
             throw new ConfigException("sparknas.search.batch", "sparknas.search.batch = " + s.batch() + " is larger than the "
                     + records + " records of each data half: lower search.batch or raise data.limit");
@@ -76,12 +80,7 @@ public final class SearchSetup {
                     + " does not divide into " + partitions + " partitions (spark.partitions): choose search.batch"
                     + " as a multiple of the partition count");
         }
-        plan = new BatchPlan(planSeed, records, s.batch(), partitions);
-        if (plan.stepsPerEpoch() == 0) {
-            throw new ConfigException("sparknas.spark.partitions", partitions + " partitions own "
-                    + records / partitions + " records each, fewer than their " + plan.partitionBatch()
-                    + " examples per step: use fewer partitions or more data (data.limit)");
-        }
+        plan = new BatchPlan(planSeed, records, s.batch(), partitions); // each partition owns >= B/P records
         network = NetworkKernel.create(space, threads, cfg.compute().precision());
         stepsPerEpoch = s.stepsPerEpoch() == 0 ? plan.stepsPerEpoch() : Math.min(s.stepsPerEpoch(), plan.stepsPerEpoch());
         float[] pad = null;

@@ -1,0 +1,99 @@
+package ai.sparknas.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.sparknas.driver.config.ConfigException;
+import ai.sparknas.driver.config.SearchConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input on Spark: a clear error naming the setting, quickly, and no half-started search. */
+class SparkBadInputTest {
+
+    @TempDir
+    static Path dir;
+    static JavaSparkContext sc;
+    static Path[] files;
+
+    @BeforeAll
+    static void start() throws Exception {
+        files = TestData.writeIdx(dir.resolve("data"), 64, 8, 4, 5);
+        sc = TestData.localSpark();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sc != null) {
+            sc.stop();
+        }
+    }
+
+    private static SearchConfig config(Path[] data, int partitions, int batch, String... more) {
+        List<String> o = new ArrayList<>(TestData.tinySearch(data, "first-order", partitions, batch));
+        o.addAll(List.of(more));
+        return SearchConfig.load(null, o);
+    }
+
+    private static <T extends Throwable> T fails(Class<T> type, Executable call) {
+        long t0 = System.nanoTime();
+        T e = assertThrows(type, call);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "failed fast");
+        return e;
+    }
+
+    @Test
+    void missingDataPathNamesTheFile() {
+        Path[] missing = {dir.resolve("nope/train-images.gz"), files[1]};
+        IOException e = fails(IOException.class, () -> SparkOracle.create(sc, config(missing, 2, 8)));
+        assertTrue(e.getMessage().contains(missing[0].toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("check the data paths"), e.getMessage());
+    }
+
+    @Test
+    void recordsThatExecutorsCannotReadAreAnIoErrorNamingTheFile() throws Exception {
+        // the header is intact (the driver's probe passes) but the records stop early
+        Path bad = dir.resolve("truncated/train-images-idx3-ubyte.gz");
+        Files.createDirectories(bad.getParent());
+        byte[] all;
+        try (var in = new GZIPInputStream(Files.newInputStream(files[0]))) {
+            all = in.readAllBytes();
+        }
+        try (var out = new GZIPOutputStream(Files.newOutputStream(bad))) {
+            out.write(all, 0, 16 + 40 * 64);
+        }
+        Path[] truncated = {bad, files[1]};
+        UncheckedIOException e = fails(UncheckedIOException.class, () -> SparkOracle.create(sc, config(truncated, 2, 8)));
+        assertTrue(e.getMessage().contains("reading the data") && e.getMessage().contains(bad.toString()),
+                e.getMessage());
+    }
+
+    @Test
+    void batchThatDoesNotDivideNamesTheKeys() {
+        ConfigException e = fails(ConfigException.class, () -> SparkOracle.create(sc, config(files, 3, 8)));
+        assertEquals("sparknas.search.batch", e.key());
+        assertTrue(e.getMessage().contains("3 partitions (spark.partitions)"), e.getMessage());
+    }
+
+    @Test
+    void morePartitionsThanRecordsNamesTheKey() {
+        // 32 records per half; 64 partitions cannot each own one
+        ConfigException e = fails(ConfigException.class, () -> SparkOracle.create(sc, config(files, 64, 32)));
+        assertEquals("sparknas.spark.partitions", e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains("64 partitions (spark.partitions) are more than the 32 records"),
+                e.getMessage());
+    }
+}
