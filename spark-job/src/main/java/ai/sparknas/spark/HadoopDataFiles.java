@@ -4,7 +4,6 @@ import ai.sparknas.driver.data.DataFiles;
 import ai.sparknas.driver.data.InputStreamSupplier;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.net.URI;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -33,7 +32,7 @@ final class HadoopDataFiles implements DataFiles {
     @Override
     public InputStreamSupplier open(String path) {
         return InputStreamSupplier.named(path, () -> {
-            Path p = new Path(URI.create(path.replace(" ", "%20")));
+            Path p = new Path(path); // Hadoop's own parsing, as sc.textFile: plain paths and URIs, unencoded
             FileSystem fs = p.getFileSystem(conf);
             try {
                 return fs.open(p);

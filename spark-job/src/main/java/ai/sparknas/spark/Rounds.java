@@ -149,6 +149,11 @@ final class Rounds implements AutoCloseable {
             }
         }
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (msg.contains("OutOfMemoryError")) {
+            return new IllegalStateException(what + " failed: an executor ran out of heap (" + firstLine(msg)
+                    + "); raise spark.executor.memory (local mode: the driver's, SPARKNAS_DRIVER_MEMORY), or give each"
+                    + " task fewer examples: a larger spark.partitions or a smaller search.batch", e);
+        }
         if (msg.contains("IOException") || msg.contains("NoSuchFileException") || msg.contains("FileNotFoundException")) {
             return new UncheckedIOException(new IOException(what + " failed on an executor: " + firstLine(msg), e));
         }

@@ -13,10 +13,15 @@ import ai.sparknas.kernels.estimate.AlphaGradient;
 import ai.sparknas.kernels.estimate.SearchPoint;
 import ai.sparknas.kernels.grad.GradientOracle;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -83,6 +88,38 @@ class SparkOracleTest {
             var records = spark.drainRoundRecords();
             assertFalse(records.isEmpty(), "round records are kept for the metrics");
             assertTrue(records.stream().allMatch(r -> (double) r.get("seconds") >= (double) r.get("compute_s")));
+            long weightBytes = 8L * setup.network.weightLayout().size();
+            for (var r : records) {
+                // ω is broadcast by the first round of a step and reused by the weight step (round D)
+                if (r.get("round").equals("A")) {
+                    assertEquals(weightBytes, (long) r.get("broadcast_bytes"), r.toString());
+                } else if (r.get("what").equals("ω data: ∇ω") && !estimator.equals("second-order")) {
+                    assertEquals(0L, (long) r.get("broadcast_bytes"), r.toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    void sparkJobsAreNamedAfterStepEstimatorAndRound() throws Exception {
+        List<String> descriptions = new CopyOnWriteArrayList<>();
+        SparkListener listener = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart start) {
+                descriptions.add(String.valueOf(start.properties().getProperty("spark.job.description")));
+            }
+        };
+        sc.sc().addSparkListener(listener);
+        try (SparkOracle spark = SparkOracle.create(sc, config("amended", 2))) {
+            run(spark.setup(), spark);
+        } finally {
+            sc.sc().removeSparkListener(listener);
+        }
+        int total = 4; // 32 records per half, 2 partitions of 16, 4 examples each per step
+        for (String expected : List.of("step 1/" + total + " · amended · round A (α data: ∇α, ∇ω)",
+                "step 1/" + total + " · amended · round B (H·v)", "step 2/" + total + " · amended · round C (mixed ∇²αω·u)",
+                "step 3/" + total + " · amended · round D (ω data: ∇ω)")) {
+            assertTrue(descriptions.contains(expected), expected + " not among " + descriptions);
         }
     }
 
@@ -95,7 +132,7 @@ class SparkOracleTest {
             SearchState s = run(spark.setup(), spark);
             first = new double[][] {s.alpha().toDoubleVector(), s.weights().toDoubleVector()};
         }
-        try (SparkOracle spark = SparkOracle.create(sc, cfg.withOverrides(java.util.List.of("spark.tree-depth=2")))) {
+        try (SparkOracle spark = SparkOracle.create(sc, cfg.withOverrides(List.of("spark.tree-depth=2")))) {
             SearchState s = run(spark.setup(), spark);
             assertArrayEquals(first[0], s.alpha().toDoubleVector(), 0.0, "α, tree depth 1 vs 2");
             assertArrayEquals(first[1], s.weights().toDoubleVector(), 0.0, "ω, tree depth 1 vs 2");
