@@ -18,15 +18,18 @@ KERNEL_THREADS="${KERNEL_THREADS:-$TASK_CPUS}"        # kernel threads per task 
 PARTITIONS="${PARTITIONS:-$EXECUTORS}"                # data partitions (sparknas.spark.partitions)
 MAX_RESULT_SIZE="${MAX_RESULT_SIZE:-2g}"              # spark.driver.maxResultSize
 KRYO_BUFFER_MAX="${KRYO_BUFFER_MAX:-512m}"            # spark.kryoserializer.buffer.max
+UPLOAD_PATH="${UPLOAD_PATH:-}"                        # where spark-submit uploads -c CONFIG (e.g. s3a://bucket/spark-uploads)
 APP_JAR_IN_IMAGE="${APP_JAR_IN_IMAGE:-local:///opt/sparknas/spark-job-0.1.0-SNAPSHOT-app.jar}"
 SPARK_SUBMIT="${SPARK_HOME:?set SPARK_HOME to a Spark 3.5.x (Scala 2.12) installation}/bin/spark-submit"
+DRIVER_JAVA_OPTS="${DRIVER_JAVA_OPTS:-}"                 # extra driver JVM options (Java 17 flags are added)
 APP_JAR_LOCAL="${APP_JAR_LOCAL:-$(cd "$(dirname "$0")/../.." && pwd)/spark-job/target/spark-job-0.1.0-SNAPSHOT-app.jar}"
 
-JAVA17_FLAGS=$(java -cp "$APP_JAR_LOCAL:$SPARK_HOME/jars/*" ai.sparknas.spark.JavaModuleFlags)
+source "$(dirname "$0")/common.sh"
 exec "$SPARK_SUBMIT" --master "$MASTER" --deploy-mode cluster --name sparknas-search \
   --conf spark.kubernetes.namespace="$NAMESPACE" \
   --conf spark.kubernetes.container.image="$IMAGE" \
   --conf spark.kubernetes.authenticate.driver.serviceAccountName="$SERVICE_ACCOUNT" \
+  ${UPLOAD_PATH:+--conf spark.kubernetes.file.upload.path="$UPLOAD_PATH"} \
   --conf spark.executor.instances="$EXECUTORS" --conf spark.executor.cores="$EXECUTOR_CORES" \
   --executor-memory "$EXECUTOR_MEMORY" --driver-memory "$DRIVER_MEMORY" \
   --conf spark.executor.memoryOverhead="$EXECUTOR_OVERHEAD" \
@@ -34,6 +37,6 @@ exec "$SPARK_SUBMIT" --master "$MASTER" --deploy-mode cluster --name sparknas-se
   --conf spark.executorEnv.OMP_NUM_THREADS="$KERNEL_THREADS" \
   --conf spark.driver.maxResultSize="$MAX_RESULT_SIZE" \
   --conf spark.kryoserializer.buffer.max="$KRYO_BUFFER_MAX" \
-  --conf spark.driver.extraJavaOptions="$JAVA17_FLAGS" \
+  --conf spark.driver.extraJavaOptions="$DRIVER_JAVA_OPTS" ${SHIP_FILES[@]+"${SHIP_FILES[@]}"} \
   --class ai.sparknas.spark.SparkMain "$APP_JAR_IN_IMAGE" \
-  "$@" spark.partitions="$PARTITIONS" spark.kernel-threads="$KERNEL_THREADS"
+  ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}

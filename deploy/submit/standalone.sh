@@ -16,8 +16,9 @@ MAX_RESULT_SIZE="${MAX_RESULT_SIZE:-2g}"              # spark.driver.maxResultSi
 KRYO_BUFFER_MAX="${KRYO_BUFFER_MAX:-512m}"            # spark.kryoserializer.buffer.max: one gradient vector
 APP_JAR="${APP_JAR:-$(cd "$(dirname "$0")/../.." && pwd)/spark-job/target/spark-job-0.1.0-SNAPSHOT-app.jar}"
 SPARK_SUBMIT="${SPARK_HOME:?set SPARK_HOME to a Spark 3.5.x (Scala 2.12) installation}/bin/spark-submit"
+DRIVER_JAVA_OPTS="${DRIVER_JAVA_OPTS:-}"                 # extra driver JVM options (Java 17 flags are added)
 
-JAVA17_FLAGS=$(java -cp "$APP_JAR:$SPARK_HOME/jars/*" ai.sparknas.spark.JavaModuleFlags)
+source "$(dirname "$0")/common.sh"
 exec "$SPARK_SUBMIT" --master "$MASTER" --deploy-mode "$DEPLOY_MODE" --name "sparknas search" \
   --total-executor-cores $((EXECUTORS * EXECUTOR_CORES)) --executor-cores "$EXECUTOR_CORES" \
   --executor-memory "$EXECUTOR_MEMORY" --driver-memory "$DRIVER_MEMORY" \
@@ -25,7 +26,7 @@ exec "$SPARK_SUBMIT" --master "$MASTER" --deploy-mode "$DEPLOY_MODE" --name "spa
   --conf spark.executorEnv.OMP_NUM_THREADS="$KERNEL_THREADS" \
   --conf spark.driver.maxResultSize="$MAX_RESULT_SIZE" \
   --conf spark.kryoserializer.buffer.max="$KRYO_BUFFER_MAX" \
-  --conf spark.driver.extraJavaOptions="$JAVA17_FLAGS" \
+  --conf spark.driver.extraJavaOptions="$DRIVER_JAVA_OPTS" ${SHIP_FILES[@]+"${SHIP_FILES[@]}"} \
   --conf spark.worker.cleanup.enabled=true \
   --class ai.sparknas.spark.SparkMain "$APP_JAR" \
-  "$@" spark.partitions="$PARTITIONS" spark.kernel-threads="$KERNEL_THREADS"
+  ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}

@@ -17,8 +17,9 @@ MAX_RESULT_SIZE="${MAX_RESULT_SIZE:-2g}"              # spark.driver.maxResultSi
 KRYO_BUFFER_MAX="${KRYO_BUFFER_MAX:-512m}"            # spark.kryoserializer.buffer.max
 APP_JAR="${APP_JAR:-$(cd "$(dirname "$0")/../.." && pwd)/spark-job/target/spark-job-0.1.0-SNAPSHOT-app.jar}"
 SPARK_SUBMIT="${SPARK_HOME:?set SPARK_HOME to a Spark 3.5.x (Scala 2.12) installation}/bin/spark-submit"
+DRIVER_JAVA_OPTS="${DRIVER_JAVA_OPTS:-}"                 # extra driver JVM options (Java 17 flags are added)
 
-JAVA17_FLAGS=$(java -cp "$APP_JAR:$SPARK_HOME/jars/*" ai.sparknas.spark.JavaModuleFlags)
+source "$(dirname "$0")/common.sh"
 exec "$SPARK_SUBMIT" --master yarn --deploy-mode "$DEPLOY_MODE" --queue "$QUEUE" --name "sparknas search" \
   --num-executors "$EXECUTORS" --executor-cores "$EXECUTOR_CORES" --executor-memory "$EXECUTOR_MEMORY" \
   --driver-memory "$DRIVER_MEMORY" \
@@ -27,7 +28,7 @@ exec "$SPARK_SUBMIT" --master yarn --deploy-mode "$DEPLOY_MODE" --queue "$QUEUE"
   --conf spark.executorEnv.OMP_NUM_THREADS="$KERNEL_THREADS" \
   --conf spark.driver.maxResultSize="$MAX_RESULT_SIZE" \
   --conf spark.kryoserializer.buffer.max="$KRYO_BUFFER_MAX" \
-  --conf spark.driver.extraJavaOptions="$JAVA17_FLAGS" \
+  --conf spark.driver.extraJavaOptions="$DRIVER_JAVA_OPTS" ${SHIP_FILES[@]+"${SHIP_FILES[@]}"} \
   --conf spark.yarn.maxAppAttempts=1 \
   --class ai.sparknas.spark.SparkMain "$APP_JAR" \
-  "$@" spark.partitions="$PARTITIONS" spark.kernel-threads="$KERNEL_THREADS"
+  ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}

@@ -37,6 +37,10 @@ final class HadoopDataFiles implements DataFiles {
             try {
                 return fs.open(p);
             } catch (FileNotFoundException e) {
+                if (fs.exists(p)) { // e.g. "(Permission denied)" from the local file system
+                    throw new java.nio.file.AccessDeniedException(path, null, "cannot read the data file on " + host()
+                            + " (" + e.getMessage() + "); every executor must be able to read the data");
+                }
                 throw new java.nio.file.NoSuchFileException(path, null, "data file does not exist on "
                         + fs.getUri() + " (as seen from " + host() + "); check the data paths in the configuration"
                         + " and that every executor can read them (a local path must exist on every node)");

@@ -144,11 +144,22 @@ final class Rounds implements AutoCloseable {
     /** A failed job whose cause is I/O (unreadable data on an executor) becomes an I/O error (exit 3). */
     static RuntimeException translate(Exception e, String what) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ai.sparknas.driver.config.ConfigException c) {
+                return c;
+            }
             if (t instanceof IOException io) {
                 return new UncheckedIOException(what + " failed on an executor: " + io.getMessage(), io);
             }
         }
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        String config = ai.sparknas.driver.config.ConfigException.class.getName() + ": ";
+        int at = msg.indexOf(config);
+        if (at >= 0) { // a config problem found by a task, e.g. data.classes too small for the data
+            String detail = firstLine(msg.substring(at + config.length()));
+            int eq = detail.indexOf(" = ");
+            String key = eq > 0 && detail.startsWith("sparknas.") ? detail.substring(0, eq) : null;
+            return new ai.sparknas.driver.config.ConfigException(key, detail);
+        }
         if (msg.contains("OutOfMemoryError")) {
             return new IllegalStateException(what + " failed: an executor ran out of heap (" + firstLine(msg)
                     + "); raise spark.executor.memory (local mode: the driver's, SPARKNAS_DRIVER_MEMORY), or give each"

@@ -4,7 +4,7 @@ import ai.sparknas.driver.bench.Bench;
 import ai.sparknas.driver.cli.Main;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
-import ai.sparknas.driver.search.RunDirectory;
+import ai.sparknas.driver.run.RunDirectory;
 import ai.sparknas.driver.search.SearchRun;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -40,11 +40,12 @@ public final class SparkMain {
             SearchConfig cfg = options.load();
             SparkConf conf = SparkConfDefaults.apply(new SparkConf());
             checkMasterReachable(conf.get("spark.master"));
-            RunDirectory run = SearchRun.open(cfg, System.out);
-            try (JavaSparkContext sc = new JavaSparkContext(conf);
-                 SparkOracle oracle = SparkOracle.create(sc, cfg)) {
-                SearchRun.execute(run, oracle.setup(), oracle, "Spark " + sc.master() + ", "
-                        + sc.defaultParallelism() + " cores", oracle::drainRoundRecords, System.out);
+            try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+                RunDirectory run = openRun(sc, cfg, options.force);
+                try (SparkOracle oracle = SparkOracle.create(sc, cfg)) {
+                    SearchRun.execute(run, oracle.setup(), oracle, "Spark " + sc.master() + ", "
+                            + sc.defaultParallelism() + " cores", oracle::drainRoundRecords, System.out);
+                }
             }
             return 0;
         }
@@ -97,6 +98,21 @@ public final class SparkMain {
     private SparkMain() {
     }
 
+    /** The run directory on the Hadoop file system of {@code run.output}, opened before any data is read. */
+    static RunDirectory openRun(JavaSparkContext sc, SearchConfig cfg, boolean force) throws IOException {
+        String id = RunDirectory.id(cfg);
+        HadoopRunStorage storage;
+        try {
+            storage = new HadoopRunStorage(new org.apache.hadoop.fs.Path(cfg.run().output(), id), sc.hadoopConfiguration());
+        } catch (IOException e) {
+            throw new IOException("cannot create the run directory " + cfg.run().output() + "/" + id + " (" + e
+                    + "): set run.output to a writable directory or URI", e);
+        }
+        RunDirectory run = RunDirectory.open(storage, id, cfg, force);
+        System.out.println((run.resuming() ? "resuming run directory " : "run directory ") + run.describe(""));
+        return run;
+    }
+
     /** A standalone master that does not answer fails in seconds, not after Spark's minute of retries. */
     static void checkMasterReachable(String master) {
         if (!master.startsWith("spark://")) {
@@ -116,6 +132,10 @@ public final class SparkMain {
     }
 
     public static void main(String[] args) {
-        System.exit(Main.run(new SparkMain(), args));
+        int code = Main.run(new SparkMain(), args);
+        if (code != 0) {
+            System.exit(code);
+        }
+        // success returns normally: YARN's ApplicationMaster reports an early System.exit as a failure
     }
 }

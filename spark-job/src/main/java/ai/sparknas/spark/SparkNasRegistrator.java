@@ -22,5 +22,10 @@ public class SparkNasRegistrator extends Nd4jRegistrator {
         kryo.register(PartitionSums.class);
         kryo.register(TreeSum.class);
         kryo.register(TreeSum.Node.class);
+        kryo.register(float[].class);
+        // a cached shard that a task on another executor fetches instead of re-reading it
+        kryo.register(ai.sparknas.driver.data.Shard.class);
+        kryo.register(ai.sparknas.driver.data.ImageDataset.class);
+        kryo.register(ai.sparknas.driver.data.BatchPlan.class);
     }
 }

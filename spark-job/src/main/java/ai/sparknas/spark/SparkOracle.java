@@ -54,7 +54,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
             hadoop.put(kv._1(), kv._2());
         }
         DataLayout layout = DataLayout.probe(cfg.data(), HadoopDataFiles.fromSparkSettings(hadoop));
-        int partitions = cfg.spark().partitions() == 0 ? autoPartitions(sc.defaultParallelism(), cfg.search().batch())
+        int partitions = cfg.spark().partitions() == 0 ? autoPartitions(clusterCores(sc), cfg.search().batch())
                 : cfg.spark().partitions();
         SearchSetup setup = new SearchSetup(cfg, layout, partitions, 1);
         WorkerContext context = new WorkerContext(cfg, layout, partitions, cfg.spark().kernelThreads(), hadoop);
@@ -76,11 +76,46 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
             }
         } catch (Exception e) {
             shards.unpersist(false);
-            throw Rounds.translate(e, "reading the data (" + cfg.data().trainImages() + ")");
+            throw Rounds.translate(e, "reading the data (" + (cfg.data().isCifar() ? String.join(", ",
+                    cfg.data().cifarFiles()) : cfg.data().trainImages()) + ")");
         } finally {
             sc.clearJobGroup();
         }
         return new SparkOracle(setup, shards, new Rounds(sc, shards, context, cfg.spark().treeDepth()));
+    }
+
+    /**
+     * The cores tasks can use. On a cluster, executors register after the context starts: wait until
+     * some have and their number has been steady for 3 s (at most 2 minutes), so that
+     * {@code spark.partitions = 0} does not depend on how fast they came up.
+     */
+    static int clusterCores(JavaSparkContext sc) {
+        if (sc.master().startsWith("local")) {
+            return sc.defaultParallelism();
+        }
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        int seen = -1;
+        long steadySince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            int executors = sc.sc().statusTracker().getExecutorInfos().length - 1; // minus the driver
+            if (executors != seen) {
+                seen = executors;
+                steadySince = System.nanoTime();
+            } else if (executors > 0 && System.nanoTime() - steadySince > 3_000_000_000L) {
+                break;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (seen <= 0) {
+            throw new IllegalStateException("no executor registered with " + sc.master() + " within 2 minutes: check"
+                    + " that the cluster has free cores and memory for the requested executors, or set spark.partitions");
+        }
+        return sc.defaultParallelism();
     }
 
     /** spark.partitions = 0: the most partitions, up to the cluster's cores, that divide the batch evenly. */

@@ -53,8 +53,18 @@ final class WorkerContext implements Serializable {
     /** Borrows a setup for a task with {@code taskCpus} cores; give it back with {@link #release}. */
     SearchSetup borrow(int taskCpus) {
         int threads = threads(taskCpus);
-        ConcurrentLinkedQueue<SearchSetup> q = POOL.computeIfAbsent(key + '\n' + threads,
-                k -> new ConcurrentLinkedQueue<>());
+        String poolKey = key + '\n' + threads;
+        // kernels of other configs (an earlier search or bench in this JVM) are idle: free them
+        POOL.keySet().removeIf(k -> {
+            if (k.equals(poolKey)) {
+                return false;
+            }
+            for (SearchSetup idle : POOL.get(k)) {
+                idle.network.close();
+            }
+            return true;
+        });
+        ConcurrentLinkedQueue<SearchSetup> q = POOL.computeIfAbsent(poolKey, k -> new ConcurrentLinkedQueue<>());
         SearchSetup s = q.poll();
         if (s == null) {
             SearchConfig cfg = SearchConfig.fromConfig(ConfigFactory.parseString(configHocon));
@@ -64,7 +74,7 @@ final class WorkerContext implements Serializable {
     }
 
     void release(SearchSetup setup, int taskCpus) {
-        POOL.get(key + '\n' + threads(taskCpus)).add(setup);
+        POOL.computeIfAbsent(key + '\n' + threads(taskCpus), k -> new ConcurrentLinkedQueue<>()).add(setup);
     }
 
     /** Reads this partition's records of both halves through the Hadoop FileSystem API. */

@@ -126,7 +126,9 @@ class SparkOracleTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"first-order", "second-order", "amended"})
     void twoSparkRunsAreBitIdentical(String estimator) throws Exception {
-        SearchConfig cfg = config(estimator, 4);
+        // 8 partitions: enough for treeAggregate to add a level at depth 2 (it does when P > 2·⌈√P⌉)
+        Path[] many = TestData.writeIdx(dir.resolve("many"), 256, 8, 4, 6);
+        SearchConfig cfg = SearchConfig.load(null, TestData.tinySearch(many, estimator, 8, 16));
         double[][] first;
         try (SparkOracle spark = SparkOracle.create(sc, cfg)) {
             SearchState s = run(spark.setup(), spark);

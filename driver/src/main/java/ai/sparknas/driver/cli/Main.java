@@ -5,6 +5,7 @@ import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.search.NonFiniteException;
 import ai.sparknas.driver.search.SearchRun;
+import ai.sparknas.driver.search.SearchSuspendedException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code sparknas search|bench [-c FILE] [key=value ...]}. Exit codes: 0 success, 1 unexpected
  * failure (with a stack trace), 2 bad usage or config (every config error is a {@link ConfigException}
- * naming its key), 3 unreadable or corrupt data / output, 4 the search diverged (NaN/Inf).
+ * naming its key, or a run id whose stored config differs), 3 unreadable or corrupt data / output / checkpoints,
+ * 4 the search diverged (NaN/Inf), 75 the launch's budget ran out after writing a checkpoint.
  */
 @Command(name = "sparknas", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search.",
@@ -28,6 +30,8 @@ public final class Main {
     public static final int EXIT_CONFIG = 2;
     public static final int EXIT_DATA = 3;
     public static final int EXIT_DIVERGED = 4;
+    /** The launch's time or step budget ran out after a checkpoint: launch again to continue (EX_TEMPFAIL). */
+    public static final int EXIT_SUSPENDED = 75;
 
     /** Options shared by the commands (and by the spark-job commands). */
     public static class ConfigOptions {
@@ -38,20 +42,24 @@ public final class Main {
                 + "e.g. search.estimator=first-order data.limit=512")
         List<String> overrides = new ArrayList<>();
 
+        @Option(names = "--force", description = "resume a run even though its stored config differs from this one")
+        public boolean force;
+
         public SearchConfig load() {
             return SearchConfig.load(config, overrides);
         }
     }
 
     @Command(name = "search", mixinStandardHelpOptions = true,
-            description = "Run a search in this process and write the genotype, config and metrics.")
+            description = "Run a search in this process and write the genotype, config and metrics;"
+                    + " launching an existing run.id resumes it from its newest good checkpoint.")
     static final class Search implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions options = new ConfigOptions();
 
         @Override
         public Integer call() throws IOException {
-            SearchRun.execute(options.load(), System.out);
+            SearchRun.execute(options.load(), options.force, System.out);
             return 0;
         }
     }
@@ -111,6 +119,9 @@ public final class Main {
             } else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException) {
                 code = EXIT_DATA;
                 kind = "input/output error";
+            } else if (ex instanceof SearchSuspendedException) {
+                code = EXIT_SUSPENDED;
+                kind = "stopped";
             } else if (ex instanceof NonFiniteException) {
                 code = EXIT_DIVERGED;
                 kind = "search diverged";

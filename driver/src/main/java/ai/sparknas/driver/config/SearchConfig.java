@@ -61,8 +61,20 @@ public final class SearchConfig {
      * @param id       run id, "" = the caller generates a timestamped one
      * @param seed     master random seed
      * @param logEvery write a metrics line every this many steps (>= 1)
+     * @param maxWallTime  this launch checkpoints and exits (code 75) once it has run this long; zero = no limit
+     * @param maxSteps     this launch checkpoints and exits (code 75) after this many steps; 0 = no limit
      */
-    public record Run(String output, String id, long seed, int logEvery) {
+    public record Run(String output, String id, long seed, int logEvery, java.time.Duration maxWallTime,
+                      int maxSteps) {
+    }
+
+    /**
+     * {@code sparknas.checkpoint}.
+     *
+     * @param everySteps write a checkpoint every this many steps (and at every epoch end); 0 = epoch ends only
+     * @param keep       newest checkpoints kept (>= 1)
+     */
+    public record Checkpointing(int everySteps, int keep) {
     }
 
     /**
@@ -199,6 +211,7 @@ public final class SearchConfig {
     private final Compute compute;
     private final Monitor monitor;
     private final Spark spark;
+    private final Checkpointing checkpointing;
 
     private SearchConfig(Config resolved) {
         this.raw = resolved;
@@ -213,6 +226,8 @@ public final class SearchConfig {
         this.monitor = new Monitor(v.intAtLeast("monitor.skip-warning-threshold", 0));
         this.spark = new Spark(v.intAtLeast("spark.partitions", 0), v.intAtLeast("spark.tree-depth", 1),
                 v.intAtLeast("spark.kernel-threads", 0));
+        this.checkpointing = new Checkpointing(v.intAtLeast("checkpoint.every-steps", 0),
+                v.intAtLeast("checkpoint.keep", 1));
     }
 
     // ------------------------------------------------------------------ factories
@@ -319,6 +334,11 @@ public final class SearchConfig {
         return monitor;
     }
 
+    /** @return {@code sparknas.checkpoint} */
+    public Checkpointing checkpointing() {
+        return checkpointing;
+    }
+
     /** @return {@code sparknas.spark} */
     public Spark spark() {
         return spark;
@@ -349,12 +369,13 @@ public final class SearchConfig {
         return run.equals(other.run) && data.equals(other.data) && search.equals(other.search)
                 && estimator.equals(other.estimator) && weightsOptim.equals(other.weightsOptim)
                 && alphaOptim.equals(other.alphaOptim) && compute.equals(other.compute)
-                && monitor.equals(other.monitor) && spark.equals(other.spark);
+                && monitor.equals(other.monitor) && spark.equals(other.spark)
+                && checkpointing.equals(other.checkpointing);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(run, data, search, estimator, weightsOptim, alphaOptim, compute, monitor, spark);
+        return Objects.hash(run, data, search, estimator, weightsOptim, alphaOptim, compute, monitor, spark, checkpointing);
     }
 
     @Override
@@ -527,7 +548,17 @@ public final class SearchConfig {
         if (id.contains("/") || id.contains("\\") || id.equals(".") || id.equals("..")) {
             throw v.bad("run.id", "must be a plain directory name (no '/' or '\\', not '.' or '..'), or \"\" for a timestamped id");
         }
-        return new Run(output, id, v.lng("run.seed"), v.intAtLeast("run.log-every", 1));
+        java.time.Duration wall;
+        try {
+            wall = v.c.getDuration(ROOT + ".run.max-wall-time");
+        } catch (com.typesafe.config.ConfigException e) {
+            throw v.bad("run.max-wall-time", "must be a duration such as 0, 90m or 7h", e);
+        }
+        if (wall.isNegative()) {
+            throw v.bad("run.max-wall-time", "must not be negative (0 = no limit)");
+        }
+        return new Run(output, id, v.lng("run.seed"), v.intAtLeast("run.log-every", 1), wall,
+                v.intAtLeast("run.max-steps", 0));
     }
 
     private static Data readData(V v) {

@@ -4,13 +4,12 @@ import ai.sparknas.driver.genotype.GenotypeFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 /**
@@ -27,12 +26,16 @@ public final class MetricsLog implements StepListener, AutoCloseable {
     private final int normalSkipWarning;
     private double stepSeconds;
     private long steps;
+    private long lines;
     private java.util.function.Supplier<Object> stepDetails;
 
-    public MetricsLog(Path metricsFile, PrintStream progress, int logEvery, int normalSkipWarning) throws IOException {
-        // a fresh search starts a fresh log (resuming a run directory is not supported yet)
-        this.out = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+    /**
+     * @param out   the metrics file opened for appending
+     * @param lines lines the file already holds (a resumed run continues after them)
+     */
+    public MetricsLog(OutputStream out, long lines, PrintStream progress, int logEvery, int normalSkipWarning) {
+        this.out = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+        this.lines = lines;
         this.progress = progress;
         this.logEvery = logEvery;
         this.normalSkipWarning = normalSkipWarning;
@@ -94,11 +97,17 @@ public final class MetricsLog implements StepListener, AutoCloseable {
     private void write(ObjectNode n) {
         try {
             out.write(JSON.writeValueAsString(n));
-            out.newLine();
+            out.write('\n');
             out.flush();
+            lines++;
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot append to metrics.jsonl", ex);
         }
+    }
+
+    /** Lines of metrics.jsonl so far, the offset a checkpoint records. */
+    public long lines() {
+        return lines;
     }
 
     static String duration(double seconds) {

@@ -58,14 +58,42 @@ public final class SearchLoop {
         return new StepResult(g.val(), train, norm);
     }
 
+    /**
+     * Where a search stands between two steps: the next (epoch, step), the steps done, and the running
+     * sums of the current epoch (train loss, train acc, val loss, val acc) behind its epoch line.
+     */
+    public record Position(int epoch, int step, long globalStep, double[] epochSums) {
+        public static Position start() {
+            return new Position(0, 0, 0, new double[4]);
+        }
+    }
+
+    /** Called after every step with the position of the next one; returning false stops the search there. */
+    @FunctionalInterface
+    public interface StepHook {
+        boolean afterStep(SearchState state, Position next, boolean epochEnded) throws java.io.IOException;
+    }
+
     /** Runs all epochs on {@code state} (updated in place) and returns the final genotype. */
     public Genotype run(SearchState state) {
-        long globalStep = 0;
-        for (int epoch = 0; epoch < schedule.epochs(); epoch++) {
+        try {
+            return run(state, Position.start(), null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs from {@code start} to the end on {@code state} (updated in place); returns the final
+     * genotype, or null when {@code hook} stopped the search early.
+     */
+    public Genotype run(SearchState state, Position start, StepHook hook) throws java.io.IOException {
+        long globalStep = start.globalStep();
+        for (int epoch = start.epoch(); epoch < schedule.epochs(); epoch++) {
             double lr = schedule.at(epoch);
             long epochStart = System.nanoTime();
-            double[] sums = new double[4];
-            for (int step = 0; step < stepsPerEpoch; step++) {
+            double[] sums = epoch == start.epoch() ? start.epochSums().clone() : new double[4];
+            for (int step = epoch == start.epoch() ? start.step() : 0; step < stepsPerEpoch; step++) {
                 long t0 = System.nanoTime();
                 StepResult r = step(state, epoch, step, lr);
                 globalStep++;
@@ -78,14 +106,21 @@ public final class SearchLoop {
                         r.train().meanLoss(), r.train().accuracy(), r.val().meanLoss(), r.val().accuracy(), lr,
                         r.gradNorm(), summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
                         (System.nanoTime() - t0) / 1e9));
+                boolean epochEnded = step + 1 == stepsPerEpoch;
+                if (epochEnded) {
+                    listener.onEpoch(new StepListener.Epoch(epoch, schedule.epochs(), sums[0] / stepsPerEpoch,
+                            sums[1] / stepsPerEpoch, sums[2] / stepsPerEpoch, sums[3] / stepsPerEpoch,
+                            summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
+                            Genotypes.count(genotype, true, "skip_connect"), genotype,
+                            summary.cellType(state.alpha(), false), summary.cellType(state.alpha(), true),
+                            state.digest(), (System.nanoTime() - epochStart) / 1e9));
+                }
+                Position next = epochEnded ? new Position(epoch + 1, 0, globalStep, new double[4])
+                        : new Position(epoch, step + 1, globalStep, sums.clone());
+                if (hook != null && !hook.afterStep(state, next, epochEnded)) {
+                    return null;
+                }
             }
-            Genotype genotype = summary.genotype(state.alpha());
-            listener.onEpoch(new StepListener.Epoch(epoch, schedule.epochs(), sums[0] / stepsPerEpoch,
-                    sums[1] / stepsPerEpoch, sums[2] / stepsPerEpoch, sums[3] / stepsPerEpoch,
-                    summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
-                    Genotypes.count(genotype, true, "skip_connect"), genotype,
-                    summary.cellType(state.alpha(), false), summary.cellType(state.alpha(), true), state.digest(),
-                    (System.nanoTime() - epochStart) / 1e9));
         }
         return summary.genotype(state.alpha());
     }

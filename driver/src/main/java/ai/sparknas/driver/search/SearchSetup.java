@@ -128,6 +128,17 @@ public final class SearchSetup {
         }
     }
 
+    /**
+     * What a checkpoint's vectors must fit: op list, cell structure, input shape, classes, α sharing and
+     * the lengths of ω and α.
+     */
+    public String signature() {
+        return "ops=" + space.ops() + " nodes=" + space.nodes() + " layers=" + space.layers() + " C="
+                + space.channels() + " input=" + space.inChannels() + "x" + space.height() + "x" + space.width()
+                + " classes=" + space.classes() + " alpha=" + config.search().alphaSharing() + " weights="
+                + network.weightLayout().size() + " alphas=" + network.alphaLayout().size();
+    }
+
     /** Fresh ω, α and optimizer state from the config's seeds. */
     public SearchState initialState() {
         var wo = config.weightsOptim();

@@ -34,7 +34,8 @@ class SearchConfigTest {
     @Test
     void defaultsMatchReferenceConf() {
         SearchConfig c = SearchConfig.defaults();
-        assertEquals(new SearchConfig.Run("runs", "", 2L, 10), c.run());
+        assertEquals(new SearchConfig.Run("runs", "", 2L, 10, java.time.Duration.ZERO, 0), c.run());
+        assertEquals(new SearchConfig.Checkpointing(20, 3), c.checkpointing());
         assertEquals("idx", c.data().format());
         assertEquals("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", c.data().trainImages());
         assertEquals("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz", c.data().trainLabels());
@@ -311,7 +312,7 @@ class SearchConfigTest {
             }
         }
         assertEquals(SearchConfig.knownKeys().size(), values);
-        assertEquals(43, values);
+        assertEquals(47, values);
     }
 
     @Test

@@ -1,0 +1,81 @@
+package ai.sparknas.driver.run;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** A run directory on the local file system. */
+public final class LocalRunStorage implements RunStorage {
+
+    private final Path dir;
+
+    public LocalRunStorage(Path dir) {
+        this.dir = dir;
+    }
+
+    @Override
+    public String describe(String relative) {
+        return dir.resolve(relative).toString();
+    }
+
+    @Override
+    public boolean exists(String relative) {
+        return Files.exists(dir.resolve(relative));
+    }
+
+    @Override
+    public byte[] read(String relative) throws IOException {
+        return Files.readAllBytes(dir.resolve(relative));
+    }
+
+    @Override
+    public void writeAtomically(String relative, byte[] content) throws IOException {
+        Path target = dir.resolve(relative);
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                int half = content.length / 2;
+                out.write(content, 0, half);
+                out.flush();
+                RunStorage.pauseIfTesting(relative);
+                out.write(content, half, content.length - half);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public OutputStream append(String relative) throws IOException {
+        Path target = dir.resolve(relative);
+        Files.createDirectories(target.getParent());
+        return Files.newOutputStream(target, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE);
+    }
+
+    @Override
+    public List<String> list(String relativeDir) throws IOException {
+        Path d = dir.resolve(relativeDir);
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(d)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(d)) {
+            s.forEach(p -> out.add(p.getFileName().toString()));
+        }
+        return out;
+    }
+
+    @Override
+    public void delete(String relative) throws IOException {
+        Files.deleteIfExists(dir.resolve(relative));
+    }
+}

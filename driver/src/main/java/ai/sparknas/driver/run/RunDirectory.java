@@ -1,0 +1,156 @@
+package ai.sparknas.driver.run;
+
+import ai.sparknas.driver.config.SearchConfig;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code <run.output>/<run.id>/}: the resolved config, metrics, genotype files and checkpoints.
+ * Opening an id that already holds a run resumes it, provided its stored config matches the current
+ * one (keys that only steer this launch, such as the time budget, may differ); otherwise the run is
+ * refused with the differing keys, unless forced.
+ */
+public final class RunDirectory {
+
+    /** Keys that may differ between launches of one run: they do not change what is computed. */
+    static final Set<String> LAUNCH_KEYS = Set.of("sparknas.run.max-wall-time", "sparknas.run.max-steps",
+            "sparknas.run.log-every", "sparknas.spark.tree-depth", "sparknas.checkpoint.every-steps",
+            "sparknas.checkpoint.keep");
+
+    private final RunStorage storage;
+    private final String id;
+    private final boolean resuming;
+
+    private RunDirectory(RunStorage storage, String id, boolean resuming) {
+        this.storage = storage;
+        this.id = id;
+        this.resuming = resuming;
+    }
+
+    /** The run directory on the local file system; see {@link #open(RunStorage, String, SearchConfig, boolean)}. */
+    public static RunDirectory create(SearchConfig cfg, boolean force) throws IOException {
+        String runId = id(cfg);
+        Path dir = Path.of(cfg.run().output()).resolve(runId);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("cannot create the run directory " + dir + " (" + e + "): set run.output to a writable"
+                    + " directory", e);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new AccessDeniedException(dir.toString(), null, "run directory is not writable: set run.output to a "
+                    + "writable directory");
+        }
+        return open(new LocalRunStorage(dir), runId, cfg, force);
+    }
+
+    /** {@code run.id}, or a timestamped id when it is empty. */
+    public static String id(SearchConfig cfg) {
+        String id = cfg.run().id();
+        return id.isEmpty() ? "search-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) : id;
+    }
+
+    /**
+     * Opens a run directory in {@code storage}: a new run writes {@code config.conf}; an existing one
+     * is resumed when its config matches (or {@code force}), refused when finished.
+     */
+    public static RunDirectory open(RunStorage storage, String id, SearchConfig cfg, boolean force) throws IOException {
+        if (storage.exists("genotype.json")) {
+            throw new IOException("run directory " + storage.describe("") + " already holds a finished search"
+                    + " (genotype.json): choose another run.id or remove it");
+        }
+        boolean resuming = storage.exists("config.conf");
+        if (resuming) {
+            String stored = new String(storage.read("config.conf"), StandardCharsets.UTF_8);
+            List<String> diff = differingKeys(ConfigFactory.parseString(stored), ConfigFactory.parseString(cfg.render()));
+            if (!diff.isEmpty() && !force) {
+                throw new RunConflictException("run " + id + " in " + storage.describe("") + " was started with a different"
+                        + " config; differing keys: " + String.join(", ", diff) + ". Resume it with the stored config"
+                        + " (-c " + storage.describe("config.conf") + "), choose another run.id, or pass --force to"
+                        + " resume with the new values");
+            }
+            if (!diff.isEmpty()) {
+                storage.writeAtomically("config.conf", (cfg.render() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } else {
+            storage.writeAtomically("config.conf", (cfg.render() + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        return new RunDirectory(storage, id, resuming);
+    }
+
+    /** Keys whose values differ (or exist on one side only), launch-only keys excepted; "key: a → b". */
+    static List<String> differingKeys(Config stored, Config current) {
+        Set<String> keys = new TreeSet<>();
+        for (Map.Entry<String, ConfigValue> e : stored.entrySet()) {
+            keys.add(e.getKey());
+        }
+        for (Map.Entry<String, ConfigValue> e : current.entrySet()) {
+            keys.add(e.getKey());
+        }
+        List<String> out = new ArrayList<>();
+        for (String k : keys) {
+            if (LAUNCH_KEYS.contains(k)) {
+                continue;
+            }
+            Object a = stored.hasPath(k) ? stored.getValue(k).unwrapped() : null;
+            Object b = current.hasPath(k) ? current.getValue(k).unwrapped() : null;
+            if (a == null ? b != null : !a.equals(b)) {
+                out.add(k + ": " + a + " → " + b);
+            }
+        }
+        return out;
+    }
+
+    public RunStorage storage() {
+        return storage;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** True when the directory held this run before this launch. */
+    public boolean resuming() {
+        return resuming;
+    }
+
+    public String describe(String name) {
+        return storage.describe(name);
+    }
+
+    /** Writes {@code name} atomically: a temp file in the same directory, then a rename. */
+    public void writeAtomically(String name, String content) throws IOException {
+        storage.writeAtomically(name, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Keeps the first {@code lines} lines of {@code name} (all of it when shorter), rewriting it atomically. */
+    public void truncateLines(String name, long lines) throws IOException {
+        if (!storage.exists(name)) {
+            return;
+        }
+        String text = new String(storage.read(name), StandardCharsets.UTF_8);
+        int end = 0;
+        for (long i = 0; i < lines; i++) {
+            int nl = text.indexOf('\n', end);
+            if (nl < 0) {
+                throw new IOException(storage.describe(name) + " has fewer than the " + lines + " lines the checkpoint"
+                        + " recorded: it was truncated or edited; restore it or start a new run.id");
+            }
+            end = nl + 1;
+        }
+        storage.writeAtomically(name, text.substring(0, end).getBytes(StandardCharsets.UTF_8));
+    }
+}
