@@ -15,7 +15,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * central-difference numerator Σ∇(ω + r·d) − Σ∇(ω − r·d) (both passes in the same task, so one round).
  * The perturbed weights are formed exactly as {@code GradientOracle.centralDifference} forms them.
  */
-record Pass(int epoch, int step, Split split, Wanted wanted, double radius) implements Serializable {
+record Pass(int epoch, int step, Split split, Wanted wanted, double radius, boolean explicitMix) implements Serializable {
+
+    Pass(int epoch, int step, Split split, Wanted wanted, double radius) {
+        this(epoch, step, split, wanted, radius, false);
+    }
 
     /** Runs the pass on one shard with a borrowed kernel. */
     PartitionSums compute(SearchSetup setup, Shard shard, double[] weights, double[] direction, double[] alpha) {
@@ -24,7 +28,9 @@ record Pass(int epoch, int step, Split split, Wanted wanted, double radius) impl
         INDArray w = Nd4j.createFromArray(weights);
         INDArray a = Nd4j.createFromArray(alpha);
         GradientSums sums;
-        if (radius == 0) {
+        if (explicitMix) { // alpha holds the mixing weights themselves: a sub-network evaluation
+            sums = setup.network.evaluate(w, a, b.images(), b.labels());
+        } else if (radius == 0) {
             sums = setup.network.gradients(w, a, b.images(), b.labels(), wanted);
         } else {
             INDArray d = Nd4j.createFromArray(direction);

@@ -153,6 +153,12 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
     }
 
     @Override
+    public GradientSums evaluate(INDArray w, INDArray mix, Split split) {
+        return round((split == Split.VAL ? "α data" : "ω data") + ": sub-network", new Pass(epoch, step, split,
+                Wanted.NONE, 0, true), w, null, mix);
+    }
+
+    @Override
     public GradientSums centralDifference(INDArray w, INDArray d, double r, INDArray alpha, Split split,
                                           Wanted wanted) {
         String what = wanted == Wanted.WEIGHTS ? "H·v" : wanted == Wanted.ALPHA ? "mixed ∇²αω·u" : "difference";

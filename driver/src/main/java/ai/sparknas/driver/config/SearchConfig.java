@@ -183,8 +183,9 @@ public final class SearchConfig {
      * {@code sparknas.monitor}.
      *
      * @param skipWarningThreshold warn when the normal cell's genotype has more skip_connects than this
+     * @param evalBatches          α-data batches of the epoch-end super-net / sub-net evaluation, 0 = off
      */
-    public record Monitor(int skipWarningThreshold) {
+    public record Monitor(int skipWarningThreshold, int evalBatches) {
     }
 
     /**
@@ -223,7 +224,8 @@ public final class SearchConfig {
         this.weightsOptim = readWeights(v);
         this.alphaOptim = readAlpha(v);
         this.compute = new Compute(v.intAtLeast("compute.threads", 0), v.oneOf("compute.precision", PRECISIONS));
-        this.monitor = new Monitor(v.intAtLeast("monitor.skip-warning-threshold", 0));
+        this.monitor = new Monitor(v.intAtLeast("monitor.skip-warning-threshold", 0),
+                v.intAtLeast("monitor.eval-batches", 0));
         this.spark = new Spark(v.intAtLeast("spark.partitions", 0), v.intAtLeast("spark.tree-depth", 1),
                 v.intAtLeast("spark.kernel-threads", 0));
         this.checkpointing = new Checkpointing(v.intAtLeast("checkpoint.every-steps", 0),

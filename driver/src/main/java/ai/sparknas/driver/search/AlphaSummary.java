@@ -6,6 +6,7 @@ import ai.sparknas.kernels.space.Primitive;
 import ai.sparknas.kernels.space.SearchSpace;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What α says right now: its blocks as matrices, the genotype (spec §5), the mean entropy of the
@@ -90,6 +91,28 @@ public final class AlphaSummary {
             total += h;
         }
         return total / rows;
+    }
+
+    /**
+     * The mixing weights of a genotype's sub-network in α's layout: 1 on each kept (edge, op) of the
+     * cell type of every α block, 0 elsewhere (dropped edges and ops contribute nothing).
+     */
+    public INDArray mask(Genotype g) {
+        int rows = space.edgesPerCell();
+        int ops = space.ops().size();
+        double[] mix = new double[space.alphaBlocks().size() * rows * ops];
+        for (int b = 0; b < space.alphaBlocks().size(); b++) {
+            List<Genotype.Edge> edges = g.edges(space.isReductionBlock(b));
+            for (int i = 0; i < edges.size(); i++) {
+                Genotype.Edge e = edges.get(i);
+                int k = opNames.indexOf(e.op());
+                if (k < 0) {
+                    throw new IllegalArgumentException("genotype op " + e.op() + " is not in the search space " + opNames);
+                }
+                mix[(b * rows + SearchSpace.edgeRow(i / 2, e.input())) * ops + k] = 1;
+            }
+        }
+        return Nd4j.createFromArray(mix);
     }
 
     /** skip_connect edges in a genotype's normal cell. */

@@ -58,6 +58,20 @@ public final class InProcessOracle implements GradientOracle {
         return sum;
     }
 
+    @Override
+    public GradientSums evaluate(INDArray w, INDArray mix, Split split) {
+        Shard.Batch[] batches = split == Split.TRAIN ? train : val;
+        if (batches == null) {
+            throw new IllegalStateException("beginStep must be called before evaluate");
+        }
+        GradientSums sum = null;
+        for (Shard.Batch b : batches) {
+            GradientSums part = net.evaluate(w, mix, b.images(), b.labels());
+            sum = sum == null ? part : sum.plus(part);
+        }
+        return sum;
+    }
+
     /** Forward/backward passes run so far (each over all shards). */
     public long passes() {
         return passes;

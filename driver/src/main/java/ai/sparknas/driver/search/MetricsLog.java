@@ -82,12 +82,21 @@ public final class MetricsLog implements StepListener, AutoCloseable {
                 .put("skip_connect_normal", e.normalSkips()).put("skip_connect_reduce", e.reduceSkips())
                 .put("genotype", GenotypeFormat.toDartsText(e.genotype())).put("state_sha256", e.stateDigest())
                 .put("seconds", e.seconds());
+        StepListener.Stability st = e.stability();
+        if (st != null) {
+            n.put("monitor_examples", st.examples()).put("supernet_loss", st.superLoss())
+                    .put("supernet_acc", st.superAcc()).put("subnet_loss", st.subLoss()).put("subnet_acc", st.subAcc())
+                    .put("optimization_gap", st.gap());
+        }
         n.set("alpha_normal", JSON.valueToTree(e.alphaNormal()));
         n.set("alpha_reduce", JSON.valueToTree(e.alphaReduce()));
         write(n);
-        progress.println(String.format(Locale.ROOT, "epoch %d/%d done in %s | train acc %.3f | val acc %.3f | genotype %s",
+        progress.println(String.format(Locale.ROOT, "epoch %d/%d done in %s | train acc %.3f | val acc %.3f%s"
+                        + " | skip normal %d reduce %d | H(α) %.4f | genotype %s",
                 e.epoch() + 1, e.epochs(), duration(e.seconds()), e.trainAcc(), e.valAcc(),
-                GenotypeFormat.toDartsText(e.genotype())));
+                st == null ? "" : String.format(Locale.ROOT, " | super-net acc %.3f | sub-net acc %.3f (gap %+.3f)",
+                        st.superAcc(), st.subAcc(), st.gap()),
+                e.normalSkips(), e.reduceSkips(), e.alphaEntropy(), GenotypeFormat.toDartsText(e.genotype())));
         if (e.normalSkips() > normalSkipWarning) {
             progress.println("WARNING: the normal cell has " + e.normalSkips() + " skip_connect edges (more than "
                     + "monitor.skip-warning-threshold = " + normalSkipWarning + "): the search may be collapsing");

@@ -25,9 +25,12 @@ public final class SearchLoop {
     private final AlphaSummary summary;
     private final int stepsPerEpoch;
     private final StepListener listener;
+    private final int monitorBatches;
 
+    /** @param monitorBatches α-data batches of the epoch-end stability evaluation (0 = none) */
     public SearchLoop(GradientOracle oracle, AlphaGradientEstimator estimator, CosineSchedule schedule,
-                      AlphaSummary summary, int stepsPerEpoch, StepListener listener) {
+                      AlphaSummary summary, int stepsPerEpoch, int monitorBatches, StepListener listener) {
+        this.monitorBatches = Math.min(monitorBatches, stepsPerEpoch);
         this.oracle = oracle;
         this.estimator = estimator;
         this.schedule = schedule;
@@ -113,7 +116,7 @@ public final class SearchLoop {
                             summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
                             Genotypes.count(genotype, true, "skip_connect"), genotype,
                             summary.cellType(state.alpha(), false), summary.cellType(state.alpha(), true),
-                            state.digest(), (System.nanoTime() - epochStart) / 1e9));
+                            stability(state, epoch, genotype), state.digest(), (System.nanoTime() - epochStart) / 1e9));
                 }
                 Position next = epochEnded ? new Position(epoch + 1, 0, globalStep, new double[4])
                         : new Position(epoch, step + 1, globalStep, sums.clone());
@@ -123,6 +126,28 @@ public final class SearchLoop {
             }
         }
         return summary.genotype(state.alpha());
+    }
+
+    /**
+     * The super-network and the genotype's sub-network on the first {@code monitorBatches} α-data
+     * batches of the epoch; null when the monitor is off. Changes no state.
+     */
+    StepListener.Stability stability(SearchState state, int epoch, Genotype genotype) {
+        if (monitorBatches == 0) {
+            return null;
+        }
+        INDArray mask = summary.mask(genotype);
+        GradientSums sup = null;
+        GradientSums sub = null;
+        for (int s = 0; s < monitorBatches; s++) {
+            oracle.beginStep(epoch, s);
+            GradientSums a = oracle.gradients(state.weights(), state.alpha(), Split.VAL, Wanted.NONE);
+            GradientSums b = oracle.evaluate(state.weights(), mask, Split.VAL);
+            sup = sup == null ? a : sup.plus(a);
+            sub = sub == null ? b : sub.plus(b);
+        }
+        return new StepListener.Stability((int) sup.count(), sup.meanLoss(), sup.accuracy(), sub.meanLoss(),
+                sub.accuracy());
     }
 
     private static void requireFinite(double v, String what, String where) {

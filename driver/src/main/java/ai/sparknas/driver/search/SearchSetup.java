@@ -149,6 +149,7 @@ public final class SearchSetup {
     }
 
     public SearchLoop loop(GradientOracle oracle, StepListener listener) {
-        return new SearchLoop(oracle, estimator, schedule, new AlphaSummary(space), stepsPerEpoch, listener);
+        return new SearchLoop(oracle, estimator, schedule, new AlphaSummary(space), stepsPerEpoch,
+                config.monitor().evalBatches(), listener);
     }
 }

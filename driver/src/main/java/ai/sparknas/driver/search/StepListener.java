@@ -13,11 +13,23 @@ public interface StepListener {
 
     /**
      * Metrics at the end of an epoch; {@code stateDigest} is {@link SearchState#digest()}, so two runs
-     * can be compared bit for bit from their metrics alone.
+     * can be compared bit for bit from their metrics alone; {@code stability} is null when
+     * {@code monitor.eval-batches} is 0.
      */
     record Epoch(int epoch, int epochs, double trainLoss, double trainAcc, double valLoss, double valAcc,
                  double alphaEntropy, int normalSkips, int reduceSkips, Genotype genotype, double[][] alphaNormal,
-                 double[][] alphaReduce, String stateDigest, double seconds) {
+                 double[][] alphaReduce, Stability stability, String stateDigest, double seconds) {
+    }
+
+    /**
+     * The optimization gap made visible: the super-network and the genotype's sub-network (inherited
+     * weights, only the kept edges and ops) evaluated on the same α-data batches.
+     */
+    record Stability(int examples, double superLoss, double superAcc, double subLoss, double subAcc) {
+        /** Super-network accuracy minus sub-network accuracy. */
+        public double gap() {
+            return superAcc - subAcc;
+        }
     }
 
     void onStep(Step s);

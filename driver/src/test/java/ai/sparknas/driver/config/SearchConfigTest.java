@@ -312,7 +312,7 @@ class SearchConfigTest {
             }
         }
         assertEquals(SearchConfig.knownKeys().size(), values);
-        assertEquals(47, values);
+        assertEquals(48, values);
     }
 
     @Test

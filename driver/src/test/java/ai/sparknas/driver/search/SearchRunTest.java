@@ -66,9 +66,19 @@ class SearchRunTest {
             }
         }
         assertEquals(4, steps, "2 epochs x 2 steps");
+        for (String line : lines) {
+            JsonNode n = json.readTree(line);
+            if (n.get("type").asText().equals("epoch")) {
+                assertEquals(32, n.get("monitor_examples").asInt(), "2 α-data batches of 16");
+                double gap = n.get("supernet_acc").asDouble() - n.get("subnet_acc").asDouble();
+                assertEquals(gap, n.get("optimization_gap").asDouble(), 1e-12);
+                assertTrue(Double.isFinite(n.get("subnet_loss").asDouble()));
+            }
+        }
         assertEquals(2, lines.size() - steps, "one line per epoch");
         assertTrue(Files.readString(run.resolve("config.conf")).contains(estimator));
         String printed = progress.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("epoch 2/2 step 2/2") && printed.contains("ETA"), printed);
+        assertTrue(printed.contains("super-net acc") && printed.contains("sub-net acc"), printed);
     }
 }

@@ -18,6 +18,15 @@ public interface GradientOracle {
     GradientSums gradients(INDArray w, INDArray alpha, Split split, Wanted wanted);
 
     /**
+     * Loss sum and correct count on the step's {@code split} batch of the network whose mixed ops use
+     * the weights {@code mix} (α's layout) directly instead of softmax(α): the derived sub-network
+     * when {@code mix} is a genotype's 0/1 mask. Oracles that hold no network do not support it.
+     */
+    default GradientSums evaluate(INDArray w, INDArray mix, Split split) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot evaluate a sub-network");
+    }
+
+    /**
      * Central-difference numerator {@code Σ∇(w + r·d) − Σ∇(w − r·d)} on the step's {@code split} batch;
      * the loss and counts returned are those at {@code w + r·d}. Backends may fuse the two passes.
      */

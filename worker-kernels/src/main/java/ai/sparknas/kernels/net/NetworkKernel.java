@@ -17,6 +17,12 @@ public interface NetworkKernel extends AutoCloseable {
     /** Loss sum, correct count and the requested gradient sums at (ω, α) on one batch of NCHW images. */
     GradientSums gradients(INDArray w, INDArray alpha, double[] images, int[] labels, Wanted wanted);
 
+    /**
+     * Loss sum and correct count with explicit mixing weights per (edge, op) in α's layout instead of
+     * softmax(α): a genotype's 0/1 mask gives the derived sub-network with inherited weights.
+     */
+    GradientSums evaluate(INDArray w, INDArray mix, double[] images, int[] labels);
+
     SearchSpace space();
 
     ParameterLayout weightLayout();

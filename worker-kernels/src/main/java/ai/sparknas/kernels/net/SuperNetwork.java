@@ -74,6 +74,34 @@ public final class SuperNetwork implements NetworkKernel {
         return Nd4j.createFromArray(weights.initialValues(seed));
     }
 
+    /**
+     * Loss sum and correct count of the network whose mixed ops use the given weights directly instead
+     * of softmax(α): with a 0/1 mask of a genotype's edges and ops this is the derived sub-network with
+     * the super-network's (inherited) weights. Forward only; BatchNorm uses the batch statistics.
+     *
+     * @param mix one weight per (edge, op), in α's layout
+     */
+    @Override
+    public GradientSums evaluate(INDArray w, INDArray mix, double[] images, int[] labels) { // keep-f64
+        checkLength("weights", w.length(), weights.size());
+        checkLength("op weights", mix.length(), alphas.size());
+        int n = labels.length;
+        int perImage = space.inChannels() * space.height() * space.width();
+        if (n == 0 || images.length != (long) n * perImage) {
+            throw new IllegalArgumentException("batch of " + n + " labels needs " + (long) n * perImage
+                    + " pixels, got " + images.length);
+        }
+        Pass pass = new Pass(new Tape(w.toDoubleVector(), null, false, false, pool), false);
+        pass.explicitMix = true;
+        Result r;
+        try {
+            r = pass.forward(storage(images), labels, n, mix.toDoubleVector());
+        } finally {
+            arrays.releaseAll();
+        }
+        return new GradientSums(r.loss, r.correct, n, null, null);
+    }
+
     /** Initial α: {@code 1e-3·N(0, 1)}. */
     @Override
     public INDArray initialAlpha(long seed) {
@@ -137,6 +165,8 @@ public final class SuperNetwork implements NetworkKernel {
     private final class Pass {
         final Tape tape;
         final boolean declaring;
+        /** True: the α argument holds the mixing weights themselves (no softmax). */
+        boolean explicitMix;
         double[][] probs;
         double[][] dProbs;
 
@@ -279,6 +309,12 @@ public final class SuperNetwork implements NetworkKernel {
             dProbs = new double[blocks][rows * ops];
             for (int b = 0; b < blocks; b++) {
                 int off = b * rows * ops;
+                if (explicitMix) {
+                    for (int i = 0; i < rows * ops; i++) {
+                        probs[b][i] = (double) alpha[off + i];
+                    }
+                    continue;
+                }
                 for (int r = 0; r < rows; r++) {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int k = 0; k < ops; k++) {
