@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "sparknas", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search.",
-        subcommands = {Main.Search.class, Main.BenchCommand.class})
+        subcommands = {Main.Search.class, Main.BenchCommand.class, Main.ReportCommand.class})
 public final class Main {
 
     public static final int EXIT_CONFIG = 2;
@@ -77,6 +77,32 @@ public final class Main {
         public Integer call() throws IOException {
             bench.validate();
             Bench.run(options.load(), bench.estimators, bench.warmup, bench.steps, System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = "Turn a run directory into report.html (charts, α heat-maps, cell drawings) and cells/*.svg, *.dot.")
+    static final class ReportCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "RUN_DIR", description = "the run directory <run.output>/<run.id>")
+        Path runDir;
+
+        @Option(names = "--epochs", split = ",", description = "epochs (1-based) of the α heat-maps (default: first, middle, last)")
+        List<Integer> epochs = new ArrayList<>();
+
+        @Override
+        public Integer call() throws IOException {
+            if (!java.nio.file.Files.isDirectory(runDir)) {
+                throw new java.nio.file.NoSuchFileException(runDir.toString(), null,
+                        "no such run directory: give <run.output>/<run.id> of a search");
+            }
+            try {
+                String path = ai.sparknas.driver.report.ReportWriter.write(
+                        new ai.sparknas.driver.run.LocalRunStorage(runDir), String.valueOf(runDir.getFileName()), epochs);
+                System.out.println("wrote " + path + " and cells/normal.svg, cells/reduce.svg, cells/*.dot");
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(null, e.getMessage(), e);
+            }
             return 0;
         }
     }

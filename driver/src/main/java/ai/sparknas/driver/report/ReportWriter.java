@@ -1,0 +1,182 @@
+package ai.sparknas.driver.report;
+
+import ai.sparknas.driver.genotype.Genotype;
+import ai.sparknas.driver.genotype.GenotypeFormat;
+import ai.sparknas.driver.run.RunStorage;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Writes {@code report.html} (one self-contained file: the charting library, the data and the cell
+ * drawings inline), {@code cells/normal.svg}, {@code cells/reduce.svg} and their {@code .dot} files into
+ * a run directory. Charts are Apache ECharts (from its WebJar); cell layout is ELK ({@link CellDrawing}).
+ */
+public final class ReportWriter {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
+
+    private ReportWriter() {
+    }
+
+    /**
+     * @param heatmapEpochs 1-based epochs whose α heat-maps are shown; empty = first, middle and last
+     * @return the report's path
+     */
+    public static String write(RunStorage run, String runId, List<Integer> heatmapEpochs) throws IOException {
+        if (!run.exists("metrics.jsonl")) {
+            throw new java.nio.file.NoSuchFileException(run.describe("metrics.jsonl"), null,
+                    "not a run directory (no metrics.jsonl): give the directory <run.output>/<run.id> of a search");
+        }
+        RunHistory h = RunHistory.parse(new String(run.read("metrics.jsonl"), StandardCharsets.UTF_8),
+                run.describe("metrics.jsonl"));
+        boolean finished = run.exists("genotype.json");
+        Genotype genotype = finished
+                ? GenotypeFormat.fromJson(new String(run.read("genotype.json"), StandardCharsets.UTF_8))
+                : GenotypeFormat.parseDartsText(h.epochs().get(h.epochs().size() - 1).get("genotype").asText());
+        String config = run.exists("config.conf") ? new String(run.read("config.conf"), StandardCharsets.UTF_8) : "";
+
+        String normalSvg = CellDrawing.svg(genotype, false, "normal cell");
+        String reduceSvg = CellDrawing.svg(genotype, true, "reduction cell");
+        run.writeAtomically("cells/normal.svg", normalSvg.getBytes(StandardCharsets.UTF_8));
+        run.writeAtomically("cells/reduce.svg", reduceSvg.getBytes(StandardCharsets.UTF_8));
+        run.writeAtomically("cells/normal.dot", CellDrawing.dot(genotype, false).getBytes(StandardCharsets.UTF_8));
+        run.writeAtomically("cells/reduce.dot", CellDrawing.dot(genotype, true).getBytes(StandardCharsets.UTF_8));
+
+        ObjectNode data = data(h, heatmapEpochs, opsOf(config));
+        String html = html(runId, finished, genotype, config, normalSvg, reduceSvg, data);
+        run.writeAtomically("report.html", html.getBytes(StandardCharsets.UTF_8));
+        return run.describe("report.html");
+    }
+
+    /** The series the charts draw. */
+    static ObjectNode data(RunHistory h, List<Integer> heatmapEpochs, List<String> ops) {
+        ObjectNode d = JSON.createObjectNode();
+        ArrayNode steps = d.putArray("steps");
+        for (JsonNode s : h.steps()) {
+            steps.addArray().add(s.get("global_step").asLong()).add(s.get("train_loss").asDouble())
+                    .add(s.get("val_loss").asDouble()).add(s.get("train_acc").asDouble()).add(s.get("val_acc").asDouble())
+                    .add(s.get("skip_connect_normal").asInt()).add(s.get("alpha_entropy").asDouble());
+        }
+        ArrayNode epochs = d.putArray("epochs");
+        for (int i = 0; i < h.epochs().size(); i++) {
+            JsonNode e = h.epochs().get(i);
+            ArrayNode row = epochs.addArray().add(e.get("epoch").asInt()).add(e.get("train_acc").asDouble())
+                    .add(e.get("val_acc").asDouble());
+            row.add(e.has("supernet_acc") ? JSON.valueToTree(e.get("supernet_acc").asDouble()) : null);
+            row.add(e.has("subnet_acc") ? JSON.valueToTree(e.get("subnet_acc").asDouble()) : null);
+            row.add(e.get("skip_connect_normal").asInt()).add(e.get("skip_connect_reduce").asInt())
+                    .add(h.epochEndSteps().get(i));
+        }
+        if (h.epochs().get(0).get("alpha_normal").get(0).size() != ops.size()) {
+            throw new IllegalArgumentException("α has " + h.epochs().get(0).get("alpha_normal").get(0).size()
+                    + " columns but the run's config lists " + ops.size() + " ops: config.conf and metrics.jsonl disagree");
+        }
+        d.set("ops", JSON.valueToTree(ops));
+        // α trajectories: per cell type and op, softmax weight averaged over the edges, per epoch
+        for (String type : List.of("normal", "reduce")) {
+            ArrayNode traj = d.putArray("trajectory_" + type);
+            for (JsonNode e : h.epochs()) {
+                double[][] p = softmax(e.get("alpha_" + type));
+                ArrayNode row = traj.addArray();
+                for (int k = 0; k < ops.size(); k++) {
+                    double m = 0;
+                    for (double[] edge : p) {
+                        m += edge[k];
+                    }
+                    row.add(m / p.length);
+                }
+            }
+        }
+        ArrayNode maps = d.putArray("heatmaps");
+        for (int epoch : chosenEpochs(h.epochs().size(), heatmapEpochs)) {
+            JsonNode e = h.epochs().get(epoch - 1);
+            ObjectNode m = maps.addObject().put("epoch", epoch);
+            for (String type : List.of("normal", "reduce")) {
+                double[][] p = softmax(e.get("alpha_" + type));
+                ArrayNode cells = m.putArray(type);
+                for (int r = 0; r < p.length; r++) {
+                    for (int k = 0; k < p[r].length; k++) {
+                        cells.addArray().add(k).add(r).add(Math.round(p[r][k] * 1000) / 1000.0);
+                    }
+                }
+                m.put("edges", p.length);
+            }
+        }
+        return d;
+    }
+
+    static List<Integer> chosenEpochs(int epochs, List<Integer> asked) {
+        TreeSet<Integer> out = new TreeSet<>();
+        if (asked == null || asked.isEmpty()) {
+            out.add(1);
+            out.add((epochs + 1) / 2);
+            out.add(epochs);
+        } else {
+            for (int e : asked) {
+                if (e < 1 || e > epochs) {
+                    throw new IllegalArgumentException("--epochs " + e + ": the run has epochs 1.." + epochs);
+                }
+                out.add(e);
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** α's column order: {@code search.ops} of the run's config.conf (the DARTS ops when it has none). */
+    static List<String> opsOf(String config) {
+        com.typesafe.config.Config c = com.typesafe.config.ConfigFactory.parseString(config);
+        return c.hasPath("sparknas.search.ops") ? c.getStringList("sparknas.search.ops")
+                : ai.sparknas.driver.config.SearchConfig.DARTS_OPS;
+    }
+
+    static double[][] softmax(JsonNode alpha) {
+        double[][] p = new double[alpha.size()][];
+        for (int r = 0; r < alpha.size(); r++) {
+            JsonNode row = alpha.get(r);
+            p[r] = new double[row.size()];
+            double max = Double.NEGATIVE_INFINITY;
+            for (JsonNode v : row) {
+                max = Math.max(max, v.asDouble());
+            }
+            double z = 0;
+            for (int k = 0; k < row.size(); k++) {
+                z += p[r][k] = Math.exp(row.get(k).asDouble() - max);
+            }
+            for (int k = 0; k < row.size(); k++) {
+                p[r][k] /= z;
+            }
+        }
+        return p;
+    }
+
+    private static String html(String runId, boolean finished, Genotype g, String config, String normalSvg,
+                               String reduceSvg, ObjectNode data) throws IOException {
+        String echarts;
+        try (InputStream in = ReportWriter.class.getClassLoader().getResourceAsStream(ECHARTS)) {
+            if (in == null) {
+                throw new IOException("the ECharts WebJar is missing from the classpath (" + ECHARTS + ")");
+            }
+            echarts = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String template;
+        try (InputStream in = ReportWriter.class.getResourceAsStream("report-template.html")) {
+            template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        return template.replace("{{TITLE}}", CellDrawing.escape("sparknas run " + runId))
+                .replace("{{STATUS}}", finished ? "finished" : "in progress (genotype of the last epoch)")
+                .replace("{{GENOTYPE}}", CellDrawing.escape(GenotypeFormat.toDartsText(g)))
+                .replace("{{CONFIG}}", CellDrawing.escape(config))
+                .replace("{{NORMAL_SVG}}", normalSvg).replace("{{REDUCE_SVG}}", reduceSvg)
+                .replace("{{DATA}}", JSON.writeValueAsString(data).replace("</", "<\\/"))
+                .replace("{{ECHARTS}}", echarts.replace("</script", "<\\/script"));
+    }
+}
