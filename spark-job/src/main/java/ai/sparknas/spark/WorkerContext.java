@@ -55,11 +55,12 @@ final class WorkerContext implements Serializable {
         int threads = threads(taskCpus);
         String poolKey = key + '\n' + threads;
         // kernels of other configs (an earlier search or bench in this JVM) are idle: free them
-        POOL.keySet().removeIf(k -> {
-            if (k.equals(poolKey)) {
+        POOL.entrySet().removeIf(e -> {
+            if (e.getKey().equals(poolKey)) {
                 return false;
             }
-            for (SearchSetup idle : POOL.get(k)) {
+            // poll, so that concurrent tasks evicting the same entry close each kernel once
+            for (SearchSetup idle = e.getValue().poll(); idle != null; idle = e.getValue().poll()) {
                 idle.network.close();
             }
             return true;

@@ -75,6 +75,24 @@ class ResumeTest {
     }
 
     @Test
+    void aCorruptNewestCheckpointIsSkippedWithAWarning() throws Exception {
+        SearchRun.execute(config(tiny(out, "straight", "second-order")), quiet());
+        List<String> stopped = tiny(out, "corrupt", "second-order");
+        stopped.add("run.max-steps=5");
+        assertThrows(SearchSuspendedException.class, () -> SearchRun.execute(config(stopped), quiet()));
+        Path newest = out.resolve("corrupt/checkpoints/ckpt-000000005.bin");
+        byte[] bytes = Files.readAllBytes(newest);
+        bytes[bytes.length / 3] ^= 0x40; // one flipped bit: wrong checksum
+        Files.write(newest, bytes);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        SearchRun.execute(config(tiny(out, "corrupt", "second-order")), new PrintStream(log, true, StandardCharsets.UTF_8));
+        String printed = log.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("WARNING: skipping an unusable checkpoint") && printed.contains("checksum mismatch")
+                && printed.contains("resuming after step 4"), printed);
+        assertSameRun("straight", "corrupt");
+    }
+
+    @Test
     void timeBudgetStopsWithExitCode75AndTheRelaunchFinishes() throws Exception {
         SearchRun.execute(config(tiny(out, "straight", "first-order")), quiet());
         List<String> args = new ArrayList<>(List.of("search"));
