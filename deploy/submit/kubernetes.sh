@@ -3,6 +3,9 @@
 # them from the environment. The image must hold Spark 3.5.x (Scala 2.12, Java 17) and the application
 # jar at APP_JAR_IN_IMAGE; data and run.output should be on HDFS/S3.
 # Arguments after the script name go to the job: search|bench -c CONFIG [key=value ...].
+# In cluster deploy mode spark-submit reports the application's final state, not the driver's exit code:
+# a scheduler that relies on exit code 75 (time budget reached, checkpoint written) must submit in client
+# mode, or read the run's metrics/checkpoints to decide.
 set -euo pipefail
 MASTER="${MASTER:-k8s://https://kubernetes.default.svc:443}"   # API server
 NAMESPACE="${NAMESPACE:-sparknas}"                    # namespace of driver and executor pods

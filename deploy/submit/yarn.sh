@@ -2,6 +2,9 @@
 # Submits the search to YARN. Every knob is a variable here; override any of them from the environment.
 # Data and run.output should be on HDFS/S3 (e.g. data.dir=hdfs:///datasets/fashion-mnist).
 # Arguments after the script name go to the job: search|bench -c CONFIG [key=value ...].
+# In cluster deploy mode spark-submit reports the application's final state, not the driver's exit code:
+# a scheduler that relies on exit code 75 (time budget reached, checkpoint written) must submit in client
+# mode, or read the run's metrics/checkpoints to decide.
 set -euo pipefail
 DEPLOY_MODE="${DEPLOY_MODE:-cluster}"                 # cluster: driver in the YARN application master
 QUEUE="${QUEUE:-default}"                             # YARN queue

@@ -66,29 +66,55 @@ final class HadoopRunStorage implements RunStorage {
                 RunStorage.pauseIfTesting(relative);
                 out.write(content, half, content.length - half);
             }
-            if (fs.exists(target) && !fs.delete(target, false)) {
-                throw new IOException("cannot replace " + target);
-            }
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("cannot rename " + tmp + " to " + target);
-            }
+            replace(tmp, target);
         } finally {
             fs.delete(tmp, false);
+        }
+    }
+
+    /**
+     * Renames {@code tmp} over {@code target}: HDFS's rename with OVERWRITE and the local file system's
+     * rename(2) replace atomically; other stores (object stores) fall back to delete + rename.
+     */
+    private void replace(Path tmp, Path target) throws IOException {
+        if (fs instanceof org.apache.hadoop.hdfs.DistributedFileSystem dfs) {
+            dfs.rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+            return;
+        }
+        if (!(fs instanceof org.apache.hadoop.fs.RawLocalFileSystem) && fs.exists(target) && !fs.delete(target, false)) {
+            throw new IOException("cannot replace " + target);
+        }
+        if (!fs.rename(tmp, target)) {
+            throw new IOException("cannot rename " + tmp + " to " + target);
         }
     }
 
     @Override
     public OutputStream append(String relative) throws IOException {
         Path target = at(relative);
+        FSDataOutputStream stream;
         if (!fs.exists(target)) {
-            return fs.create(target, false);
+            stream = fs.create(target, false);
+        } else {
+            try {
+                stream = fs.append(target);
+            } catch (UnsupportedOperationException e) {
+                throw new IOException(fs.getUri() + " cannot append to " + target + ": put run.output on a file system"
+                        + " with append (HDFS, local)", e);
+            }
         }
-        try {
-            return fs.append(target);
-        } catch (UnsupportedOperationException e) {
-            throw new IOException(fs.getUri() + " cannot append to " + target + ": put run.output on a file system"
-                    + " with append (HDFS, local)", e);
-        }
+        // a flushed metrics line must survive a killed driver: on HDFS only hflush makes it visible
+        return new java.io.FilterOutputStream(stream) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                stream.write(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                stream.hflush();
+            }
+        };
     }
 
     @Override

@@ -22,8 +22,12 @@ public record RunHistory(List<JsonNode> steps, List<JsonNode> epochs, List<Long>
         List<Long> ends = new ArrayList<>();
         long lastStep = 0;
         int lineNo = 0;
-        for (String line : text.split("\n")) {
+        String[] lines = text.split("\n");
+        for (String line : lines) {
             lineNo++;
+            if (lineNo == lines.length && !text.endsWith("\n")) {
+                break; // a line still being written (the search is running, or was killed mid-line)
+            }
             if (line.isBlank()) {
                 continue;
             }

@@ -77,10 +77,14 @@ public final class Checkpoints {
             } catch (CorruptCheckpointException e) {
                 problems.add(e.getMessage());
                 warn.accept("skipping an unusable checkpoint: " + e.getMessage());
+                if (problems.size() < names.size()) { // set it aside so pruning never keeps it over good ones
+                    storage.writeAtomically(path + ".corrupt", storage.read(path));
+                    storage.delete(path);
+                }
             }
         }
         if (!names.isEmpty()) {
-            throw new CorruptCheckpointException("none of the " + names.size() + " checkpoints in "
+            throw new CorruptCheckpointException("none of the " + names.size() + " checkpoint(s) in "
                     + storage.describe(DIR) + " is usable (" + String.join("; ", problems) + "): the run cannot be"
                     + " resumed; start it again under a new run.id");
         }

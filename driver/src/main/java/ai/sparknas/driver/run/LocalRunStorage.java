@@ -38,18 +38,26 @@ public final class LocalRunStorage implements RunStorage {
     public void writeAtomically(String relative, byte[] content) throws IOException {
         Path target = dir.resolve(relative);
         Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        // a plain new file (the umask's permissions, unlike createTempFile's 0600), synced before the rename
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
                 int half = content.length / 2;
-                out.write(content, 0, half);
-                out.flush();
+                writeFully(ch, java.nio.ByteBuffer.wrap(content, 0, half));
                 RunStorage.pauseIfTesting(relative);
-                out.write(content, half, content.length - half);
+                writeFully(ch, java.nio.ByteBuffer.wrap(content, half, content.length - half));
+                ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void writeFully(java.nio.channels.FileChannel ch, java.nio.ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
         }
     }
 

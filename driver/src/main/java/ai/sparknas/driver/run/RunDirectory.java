@@ -28,22 +28,33 @@ public final class RunDirectory {
     /** Keys that may differ between launches of one run: they do not change what is computed. */
     static final Set<String> LAUNCH_KEYS = Set.of("sparknas.run.max-wall-time", "sparknas.run.max-steps",
             "sparknas.run.log-every", "sparknas.spark.tree-depth", "sparknas.checkpoint.every-steps",
-            "sparknas.checkpoint.keep");
+            "sparknas.checkpoint.keep", "sparknas.monitor.skip-warning-threshold");
 
     private final RunStorage storage;
     private final String id;
     private final boolean resuming;
+    private final String pendingConfig;
 
-    private RunDirectory(RunStorage storage, String id, boolean resuming) {
+    private RunDirectory(RunStorage storage, String id, boolean resuming, String pendingConfig) {
         this.storage = storage;
         this.id = id;
         this.resuming = resuming;
+        this.pendingConfig = pendingConfig;
     }
 
     /** The run directory on the local file system; see {@link #open(RunStorage, String, SearchConfig, boolean)}. */
     public static RunDirectory create(SearchConfig cfg, boolean force) throws IOException {
+        String output = cfg.run().output();
+        if (output.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") && !output.startsWith("file://")) {
+            throw new ai.sparknas.driver.config.ConfigException("sparknas.run.output", "sparknas.run.output = " + output
+                    + ": the in-process search writes to local paths; use the Spark job (deploy/bin/sparknas-submit)"
+                    + " for a run directory on a Hadoop file system");
+        }
+        if (output.startsWith("file://")) {
+            output = output.substring("file://".length());
+        }
         String runId = id(cfg);
-        Path dir = Path.of(cfg.run().output()).resolve(runId);
+        Path dir = Path.of(output).resolve(runId);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -72,23 +83,35 @@ public final class RunDirectory {
             throw new IOException("run directory " + storage.describe("") + " already holds a finished search"
                     + " (genotype.json): choose another run.id or remove it");
         }
-        boolean resuming = storage.exists("config.conf");
-        if (resuming) {
-            String stored = new String(storage.read("config.conf"), StandardCharsets.UTF_8);
-            List<String> diff = differingKeys(ConfigFactory.parseString(stored), ConfigFactory.parseString(cfg.render()));
-            if (!diff.isEmpty() && !force) {
-                throw new RunConflictException("run " + id + " in " + storage.describe("") + " was started with a different"
-                        + " config; differing keys: " + String.join(", ", diff) + ". Resume it with the stored config"
-                        + " (-c " + storage.describe("config.conf") + "), choose another run.id, or pass --force to"
-                        + " resume with the new values");
-            }
-            if (!diff.isEmpty()) {
-                storage.writeAtomically("config.conf", (cfg.render() + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        } else {
-            storage.writeAtomically("config.conf", (cfg.render() + "\n").getBytes(StandardCharsets.UTF_8));
+        boolean started = storage.exists("metrics.jsonl") && storage.read("metrics.jsonl").length > 0
+                || !new Checkpoints(storage, 1).newestFirst().isEmpty();
+        boolean hasConfig = storage.exists("config.conf");
+        if (started && !hasConfig) {
+            throw new IOException("run directory " + storage.describe("") + " holds metrics or checkpoints but no"
+                    + " config.conf: it cannot be resumed safely; restore config.conf or choose another run.id");
         }
-        return new RunDirectory(storage, id, resuming);
+        String rendered = cfg.render() + "\n";
+        if (!started) { // new, or a launch that failed before its first step (e.g. a wrong data path): start fresh
+            storage.writeAtomically("config.conf", rendered.getBytes(StandardCharsets.UTF_8));
+            return new RunDirectory(storage, id, false, null);
+        }
+        String stored = new String(storage.read("config.conf"), StandardCharsets.UTF_8);
+        List<String> diff = differingKeys(ConfigFactory.parseString(stored), ConfigFactory.parseString(rendered));
+        if (!diff.isEmpty() && !force) {
+            throw new RunConflictException("run " + id + " in " + storage.describe("") + " was started with a different"
+                    + " config; differing keys: " + String.join(", ", diff) + ". Resume it with the stored config"
+                    + " (-c " + storage.describe("config.conf") + "), choose another run.id, or pass --force to"
+                    + " resume with the new values");
+        }
+        // a forced new config is written only once the checkpoint has been found compatible (commitConfig)
+        return new RunDirectory(storage, id, true, diff.isEmpty() ? null : rendered);
+    }
+
+    /** Writes a forced resume's new config, after its checkpoint was found compatible. */
+    public void commitConfig() throws IOException {
+        if (pendingConfig != null) {
+            storage.writeAtomically("config.conf", pendingConfig.getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     /** Keys whose values differ (or exist on one side only), launch-only keys excepted; "key: a → b". */
@@ -139,6 +162,10 @@ public final class RunDirectory {
     /** Keeps the first {@code lines} lines of {@code name} (all of it when shorter), rewriting it atomically. */
     public void truncateLines(String name, long lines) throws IOException {
         if (!storage.exists(name)) {
+            if (lines > 0) {
+                throw new IOException(storage.describe(name) + " is missing but the checkpoint recorded " + lines
+                        + " lines: restore it or start a new run.id");
+            }
             return;
         }
         String text = new String(storage.read(name), StandardCharsets.UTF_8);

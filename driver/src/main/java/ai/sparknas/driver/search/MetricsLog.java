@@ -88,6 +88,9 @@ public final class MetricsLog implements StepListener, AutoCloseable {
                     .put("supernet_acc", st.superAcc()).put("subnet_loss", st.subLoss()).put("subnet_acc", st.subAcc())
                     .put("optimization_gap", st.gap());
         }
+        if (stepDetails != null) {
+            n.set("monitor_rounds", JSON.valueToTree(stepDetails.get())); // the stability evaluation's own rounds
+        }
         n.set("alpha_normal", JSON.valueToTree(e.alphaNormal()));
         n.set("alpha_reduce", JSON.valueToTree(e.alphaReduce()));
         write(n);

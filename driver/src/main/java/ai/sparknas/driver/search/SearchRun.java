@@ -83,6 +83,7 @@ public final class SearchRun {
                         + " data partitions and this launch has " + setup.plan.partitions() + ": the batches depend on"
                         + " it; set spark.partitions=" + c.partitions() + " to resume");
             }
+            run.commitConfig();
             state = restore(setup, c);
             start = new SearchLoop.Position(c.epoch(), c.step(), c.globalStep(), c.epochSums());
             run.truncateLines("metrics.jsonl", c.metricsLines());
@@ -92,6 +93,7 @@ public final class SearchRun {
             if (run.resuming()) {
                 progress.println("WARNING: run " + run.id() + " has no checkpoint yet: starting it from the first step");
             }
+            run.commitConfig();
             state = setup.initialState();
             start = SearchLoop.Position.start();
             run.truncateLines("metrics.jsonl", 0);
@@ -103,8 +105,9 @@ public final class SearchRun {
                 cfg.monitor().skipWarningThreshold())) {
             log.setStepDetails(stepDetails);
             int every = cfg.checkpointing().everySteps();
+            int epochs = cfg.search().epochs();
             genotype = setup.loop(oracle, log).run(state, start, (s, next, epochEnded) -> {
-                boolean stop = budget.spent();
+                boolean stop = budget.spent() && next.epoch() < epochs; // a finished search just finishes
                 if (epochEnded || stop || (every > 0 && next.globalStep() % every == 0)) {
                     String path = checkpoints.write(checkpoint(setup, s, next, log.lines()));
                     if (stop) {

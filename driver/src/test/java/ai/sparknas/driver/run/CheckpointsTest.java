@@ -77,13 +77,15 @@ class CheckpointsTest {
         assertEquals(10, ck.loadNewest(warnings::add).orElseThrow().globalStep());
         assertTrue(warnings.get(0).contains("ckpt-000000015.bin") && warnings.get(0).contains("unusable"), warnings.toString());
         assertTrue(warnings.get(1).contains("older checkpoint"), warnings.toString());
+        assertTrue(Files.exists(dir.resolve("checkpoints/ckpt-000000015.bin.corrupt")), "set aside, not pruned over 10");
+        assertEquals(List.of("ckpt-000000010.bin"), ck.newestFirst());
 
         Path older = dir.resolve("checkpoints/ckpt-000000010.bin");
         byte[] b = Files.readAllBytes(older);
         b[40] ^= 1; // wrong checksum
         Files.write(older, b);
         CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class, () -> ck.loadNewest(w -> { }));
-        assertTrue(e.getMessage().contains("none of the 2 checkpoints") && e.getMessage().contains("new run.id"),
+        assertTrue(e.getMessage().contains("none of the 1 checkpoint(s)") && e.getMessage().contains("new run.id"),
                 e.getMessage());
         assertTrue(new Checkpoints(new LocalRunStorage(dir.resolve("empty")), 1).loadNewest(w -> { }).isEmpty());
     }

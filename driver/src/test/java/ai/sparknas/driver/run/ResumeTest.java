@@ -105,7 +105,7 @@ class ResumeTest {
         while (Main.run(args.toArray(String[]::new)) == Main.EXIT_SUSPENDED) {
             launches++;
         }
-        assertEquals(6, launches, "one step per launch");
+        assertEquals(5, launches, "one step per suspended launch; the sixth launch finishes the run (exit 0)");
         assertSameRun("straight", "budget");
     }
 
@@ -164,9 +164,34 @@ class ResumeTest {
         assertThrows(SearchSuspendedException.class, () -> SearchRun.execute(config(first), quiet()));
         List<String> wider = tiny(out, "space", "first-order");
         wider.add("search.channels=6");
+        String before = Files.readString(out.resolve("space/config.conf"));
         RunConflictException e = assertThrows(RunConflictException.class,
                 () -> SearchRun.execute(config(wider), true, quiet()));
         assertTrue(e.getMessage().contains("another search space") && e.getMessage().contains("C=6"), e.getMessage());
+        assertEquals(before, Files.readString(out.resolve("space/config.conf")), "a refused --force changes nothing");
+    }
+
+    @Test
+    void runDirectoryEdgeCases() throws Exception {
+        // a launch that failed before its first step (wrong data path) may be relaunched with the fix
+        List<String> typo = tiny(out, "typo", "first-order");
+        typo.add("data.train-labels=/nonexistent/labels.gz");
+        assertThrows(IOException.class, () -> SearchRun.execute(config(typo), quiet()));
+        List<String> fixed = tiny(out, "typo", "first-order");
+        fixed.add("run.max-steps=1");
+        assertThrows(SearchSuspendedException.class, () -> SearchRun.execute(config(fixed), quiet()));
+
+        // checkpoints without config.conf: refused rather than silently restarted
+        Files.delete(out.resolve("typo/config.conf"));
+        IOException e = assertThrows(IOException.class, () -> SearchRun.execute(config(fixed), quiet()));
+        assertTrue(e.getMessage().contains("no config.conf"), e.getMessage());
+
+        // a Hadoop URI is for the Spark job
+        List<String> hdfs = tiny(out, "x", "first-order");
+        hdfs.add("run.output=hdfs://namenode/runs");
+        ai.sparknas.driver.config.ConfigException c = assertThrows(ai.sparknas.driver.config.ConfigException.class,
+                () -> SearchRun.execute(config(hdfs), quiet()));
+        assertEquals("sparknas.run.output", c.key());
     }
 
     /** Same metrics (timings aside), same final state digest and checkpoint vectors, same genotype. */
