@@ -9,6 +9,12 @@ fi
 # JavaModuleOptions); appended to any site-wide driver options given in DRIVER_JAVA_OPTS.
 DRIVER_JAVA_OPTS="${DRIVER_JAVA_OPTS:-} $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "${APP_JAR_LOCAL:-$APP_JAR}:$SPARK_HOME/jars/*" ai.sparknas.spark.JavaModuleFlags)"
 
+# The settings every cluster shares (their knobs are at the top of each script).
+JOB_CONF=(--conf "spark.task.cpus=$TASK_CPUS"
+  --conf "spark.executorEnv.OMP_NUM_THREADS=$KERNEL_THREADS"
+  --conf "spark.driver.maxResultSize=$MAX_RESULT_SIZE"
+  --conf "spark.kryoserializer.buffer.max=$KRYO_BUFFER_MAX")
+
 # The job's arguments: the script's partitions and kernel threads go first, so that the user's own
 # key=value overrides (later) win; in cluster deploy mode a local -c FILE is shipped with --files and
 # named by its file name, where the remote driver finds it.
@@ -31,3 +37,4 @@ while [[ $# -gt 0 ]]; do
     shift
   fi
 done
+JOB_CONF+=(--conf "spark.driver.extraJavaOptions=$DRIVER_JAVA_OPTS" ${SHIP_FILES[@]+"${SHIP_FILES[@]}"})

@@ -36,10 +36,6 @@ exec "$SPARK_SUBMIT" --master "$MASTER" --deploy-mode cluster --name sparknas-se
   --conf spark.executor.instances="$EXECUTORS" --conf spark.executor.cores="$EXECUTOR_CORES" \
   --executor-memory "$EXECUTOR_MEMORY" --driver-memory "$DRIVER_MEMORY" \
   --conf spark.executor.memoryOverhead="$EXECUTOR_OVERHEAD" \
-  --conf spark.task.cpus="$TASK_CPUS" \
-  --conf spark.executorEnv.OMP_NUM_THREADS="$KERNEL_THREADS" \
-  --conf spark.driver.maxResultSize="$MAX_RESULT_SIZE" \
-  --conf spark.kryoserializer.buffer.max="$KRYO_BUFFER_MAX" \
-  --conf spark.driver.extraJavaOptions="$DRIVER_JAVA_OPTS" ${SHIP_FILES[@]+"${SHIP_FILES[@]}"} \
+  "${JOB_CONF[@]}" \
   --class ai.sparknas.spark.SparkMain "$APP_JAR_IN_IMAGE" \
   ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}

@@ -22,11 +22,7 @@ source "$(dirname "$0")/common.sh"
 exec "$SPARK_SUBMIT" --master "$MASTER" --deploy-mode "$DEPLOY_MODE" --name "sparknas search" \
   --total-executor-cores $((EXECUTORS * EXECUTOR_CORES)) --executor-cores "$EXECUTOR_CORES" \
   --executor-memory "$EXECUTOR_MEMORY" --driver-memory "$DRIVER_MEMORY" \
-  --conf spark.task.cpus="$TASK_CPUS" \
-  --conf spark.executorEnv.OMP_NUM_THREADS="$KERNEL_THREADS" \
-  --conf spark.driver.maxResultSize="$MAX_RESULT_SIZE" \
-  --conf spark.kryoserializer.buffer.max="$KRYO_BUFFER_MAX" \
-  --conf spark.driver.extraJavaOptions="$DRIVER_JAVA_OPTS" ${SHIP_FILES[@]+"${SHIP_FILES[@]}"} \
+  "${JOB_CONF[@]}" \
   --conf spark.worker.cleanup.enabled=true \
   --class ai.sparknas.spark.SparkMain "$APP_JAR" \
   ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}

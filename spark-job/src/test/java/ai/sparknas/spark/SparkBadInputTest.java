@@ -14,33 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input on Spark: a clear error naming the setting, quickly, and no half-started search. */
-class SparkBadInputTest {
+class SparkBadInputTest extends LocalSparkTest {
 
-    @TempDir
-    static Path dir;
-    static JavaSparkContext sc;
-    static Path[] files;
-
-    @BeforeAll
-    static void start() throws Exception {
-        files = TestData.writeIdx(dir.resolve("data"), 64, 8, 4, 5);
-        sc = TestData.localSpark();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (sc != null) {
-            sc.stop();
-        }
-    }
 
     private static SearchConfig config(Path[] data, int partitions, int batch, String... more) {
         List<String> o = new ArrayList<>(TestData.tinySearch(data, "first-order", partitions, batch));

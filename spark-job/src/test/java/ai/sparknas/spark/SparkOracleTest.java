@@ -18,11 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,28 +28,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * pattern), in float64 on local[2]: every estimator term, the α-gradient, and α, ω after 3 full
  * steps agree within 1e-6 relative; two Spark runs agree bit for bit.
  */
-class SparkOracleTest {
+class SparkOracleTest extends LocalSparkTest {
 
     private static final double TOLERANCE = 1e-6;
     private static final int STEPS = 3;
 
-    @TempDir
-    static Path dir;
-    static JavaSparkContext sc;
-    static Path[] files;
-
-    @BeforeAll
-    static void start() throws Exception {
-        files = TestData.writeIdx(dir.resolve("data"), 64, 8, 4, 5);
-        sc = TestData.localSpark();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (sc != null) {
-            sc.stop();
-        }
-    }
 
     private static SearchConfig config(String estimator, int partitions) {
         return SearchConfig.load(null, TestData.tinySearch(files, estimator, partitions, 8));

@@ -21,10 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,24 +30,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * step k (inside an epoch) and resumed equals the uninterrupted run: metrics (timings aside), final
  * checkpoint vectors, genotype.
  */
-class SparkResumeTest {
+class SparkResumeTest extends LocalSparkTest {
 
-    @TempDir
-    static Path dir;
-    static JavaSparkContext sc;
-    static Path[] files;
 
     @BeforeAll
-    static void start() throws Exception {
-        files = TestData.writeIdx(dir.resolve("data"), 128, 8, 4, 7);
-        sc = TestData.localSpark();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (sc != null) {
-            sc.stop();
-        }
+    static void moreData() throws Exception {
+        files = TestData.writeIdx(dir.resolve("data128"), 128, 8, 4, 7);
     }
 
     private static SearchConfig config(String id, String estimator, String... more) {

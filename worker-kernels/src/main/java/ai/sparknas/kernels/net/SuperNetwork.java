@@ -85,12 +85,7 @@ public final class SuperNetwork implements NetworkKernel {
     public GradientSums evaluate(INDArray w, INDArray mix, double[] images, int[] labels) { // keep-f64
         checkLength("weights", w.length(), weights.size());
         checkLength("op weights", mix.length(), alphas.size());
-        int n = labels.length;
-        int perImage = space.inChannels() * space.height() * space.width();
-        if (n == 0 || images.length != (long) n * perImage) {
-            throw new IllegalArgumentException("batch of " + n + " labels needs " + (long) n * perImage
-                    + " pixels, got " + images.length);
-        }
+        int n = checkBatch(images, labels);
         Pass pass = new Pass(new Tape(w.toDoubleVector(), null, false, false, pool), false);
         pass.explicitMix = true;
         Result r;
@@ -119,13 +114,7 @@ public final class SuperNetwork implements NetworkKernel {
                                   Wanted wanted) {
         checkLength("weights", w.length(), weights.size());
         checkLength("alpha", alpha.length(), alphas.size());
-        int n = labels.length;
-        int perImage = space.inChannels() * space.height() * space.width();
-        if (n == 0 || images.length != (long) n * perImage) {
-            throw new IllegalArgumentException("batch of " + n + " labels needs " + (long) n * perImage
-                    + " pixels (" + space.inChannels() + "x" + space.height() + "x" + space.width()
-                    + " each), got " + images.length);
-        }
+        int n = checkBatch(images, labels);
         boolean record = wanted != Wanted.NONE;
         double[] weightGrad = wanted.weights() ? new double[(int) weights.size()] : null;
         Pass pass = new Pass(new Tape(w.toDoubleVector(), weightGrad, record, wanted.alpha(), pool), false);
@@ -146,6 +135,18 @@ public final class SuperNetwork implements NetworkKernel {
         return new GradientSums(r.loss, r.correct, n,
                 weightGrad == null ? null : Nd4j.createFromArray(weightGrad).castTo(DataType.DOUBLE),
                 alphaGrad == null ? null : Nd4j.createFromArray(alphaGrad).castTo(DataType.DOUBLE));
+    }
+
+    /** The batch size, after checking that the pixels fit the labels. */
+    private int checkBatch(double[] images, int[] labels) { // keep-f64
+        int n = labels.length;
+        int perImage = space.inChannels() * space.height() * space.width();
+        if (n == 0 || images.length != (long) n * perImage) {
+            throw new IllegalArgumentException("batch of " + n + " labels needs " + (long) n * perImage
+                    + " pixels (" + space.inChannels() + "x" + space.height() + "x" + space.width()
+                    + " each), got " + images.length);
+        }
+        return n;
     }
 
     /** The images in the kernels' storage precision. */
