@@ -57,12 +57,15 @@ final class Rounds implements AutoCloseable {
                       INDArray alpha) {
         long t0 = System.nanoTime();
         long bytesOut = 0;
-        Broadcast<double[]> wb = stepWeights(w);
+        // broadcast values are always double[] copies taken here, never INDArrays: Spark closes
+        // AutoCloseable broadcast values on destroy (platform-notes.md). One copy of ω serves both the
+        // comparison with the step's broadcasts and, when it is new, the broadcast itself.
+        double[] weights = w.toDoubleVector();
+        Broadcast<double[]> wb = stepWeights(w, weights);
         if (wb == null) {
-            double[] copy = w.toDoubleVector();
-            wb = sc.broadcast(copy);
-            stepWeights.add(new WeightsBroadcast(w, copy, wb));
-            bytesOut += 8L * copy.length;
+            wb = sc.broadcast(weights);
+            stepWeights.add(new WeightsBroadcast(w, weights, wb));
+            bytesOut += 8L * weights.length;
         }
         Broadcast<double[]> db = null;
         try {
@@ -120,9 +123,10 @@ final class Rounds implements AutoCloseable {
         return out;
     }
 
-    private Broadcast<double[]> stepWeights(INDArray w) {
+    /** The step's broadcast of {@code w}, if {@code w} is the same array with the same values ({@code values}). */
+    private Broadcast<double[]> stepWeights(INDArray w, double[] values) {
         for (WeightsBroadcast b : stepWeights) {
-            if (b.ref() == w && Arrays.equals(b.copy(), w.toDoubleVector())) {
+            if (b.ref() == w && Arrays.equals(b.copy(), values)) {
                 return b.broadcast();
             }
         }

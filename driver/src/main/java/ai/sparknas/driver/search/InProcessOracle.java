@@ -44,15 +44,7 @@ public final class InProcessOracle implements GradientOracle {
 
     @Override
     public GradientSums gradients(INDArray w, INDArray alpha, Split split, Wanted wanted) {
-        Shard.Batch[] batches = split == Split.TRAIN ? train : val;
-        if (batches == null) {
-            throw new IllegalStateException("beginStep must be called before gradients");
-        }
-        GradientSums sum = null;
-        for (Shard.Batch b : batches) {
-            GradientSums part = net.gradients(w, alpha, b.images(), b.labels(), wanted);
-            sum = sum == null ? part : sum.plus(part);
-        }
+        GradientSums sum = fold(split, b -> net.gradients(w, alpha, b.images(), b.labels(), wanted));
         passes++;
         forwardUnits += wanted.forwardUnits();
         return sum;
@@ -60,13 +52,18 @@ public final class InProcessOracle implements GradientOracle {
 
     @Override
     public GradientSums evaluate(INDArray w, INDArray mix, Split split) {
+        return fold(split, b -> net.evaluate(w, mix, b.images(), b.labels()));
+    }
+
+    /** {@code pass} on each shard's batch of the step's {@code split}, summed in shard order. */
+    private GradientSums fold(Split split, java.util.function.Function<Shard.Batch, GradientSums> pass) {
         Shard.Batch[] batches = split == Split.TRAIN ? train : val;
         if (batches == null) {
-            throw new IllegalStateException("beginStep must be called before evaluate");
+            throw new IllegalStateException("beginStep must be called before a pass");
         }
         GradientSums sum = null;
         for (Shard.Batch b : batches) {
-            GradientSums part = net.evaluate(w, mix, b.images(), b.labels());
+            GradientSums part = pass.apply(b);
             sum = sum == null ? part : sum.plus(part);
         }
         return sum;
