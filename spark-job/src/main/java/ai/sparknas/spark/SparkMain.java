@@ -38,9 +38,7 @@ public final class SparkMain {
         @Override
         public Integer call() throws IOException {
             SearchConfig cfg = options.load();
-            SparkConf conf = SparkConfDefaults.apply(new SparkConf());
-            checkMasterReachable(conf.get("spark.master"));
-            try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            try (JavaSparkContext sc = startSpark()) {
                 RunDirectory run = openRun(sc, cfg, options.force);
                 try (SparkOracle oracle = SparkOracle.create(sc, cfg)) {
                     SearchRun.execute(run, oracle.setup(), oracle, "Spark " + sc.master() + ", "
@@ -64,9 +62,7 @@ public final class SparkMain {
         public Integer call() throws IOException {
             bench.validate();
             SearchConfig cfg = options.load();
-            SparkConf conf = SparkConfDefaults.apply(new SparkConf());
-            checkMasterReachable(conf.get("spark.master"));
-            try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            try (JavaSparkContext sc = startSpark()) {
                 Bench.run(cfg, bench.estimators, bench.warmup, bench.steps, System.out, c -> {
                     SparkOracle oracle = SparkOracle.create(sc, c);
                     return new Bench.Instance(oracle.setup(), oracle, "spark " + sc.master() + ", "
@@ -96,6 +92,13 @@ public final class SparkMain {
     }
 
     private SparkMain() {
+    }
+
+    /** The context with the job's Spark defaults, after checking that a standalone master answers. */
+    static JavaSparkContext startSpark() {
+        SparkConf conf = SparkConfDefaults.apply(new SparkConf());
+        checkMasterReachable(conf.get("spark.master"));
+        return new JavaSparkContext(conf);
     }
 
     /** The run directory on the Hadoop file system of {@code run.output}, opened before any data is read. */

@@ -126,7 +126,7 @@ public final class GenotypeDerivation {
     }
 
     /** Softmax shifted by the row max, so large α cannot overflow {@code exp}. */
-    static double[] softmax(double[] row) {
+    public static double[] softmax(double[] row) {
         double max = Double.NEGATIVE_INFINITY, sum = 0;
         for (double v : row) max = Math.max(max, v);
         double[] w = new double[row.length];

@@ -1,6 +1,7 @@
 package ai.sparknas.driver.report;
 
 import ai.sparknas.driver.genotype.Genotype;
+import ai.sparknas.driver.genotype.GenotypeDerivation;
 import ai.sparknas.driver.genotype.GenotypeFormat;
 import ai.sparknas.driver.run.RunStorage;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -138,22 +139,15 @@ public final class ReportWriter {
                 : ai.sparknas.driver.config.SearchConfig.DARTS_OPS;
     }
 
+    /** softmax(α) per edge of an α matrix as metrics.jsonl stores it. */
     static double[][] softmax(JsonNode alpha) {
         double[][] p = new double[alpha.size()][];
         for (int r = 0; r < alpha.size(); r++) {
-            JsonNode row = alpha.get(r);
-            p[r] = new double[row.size()];
-            double max = Double.NEGATIVE_INFINITY;
-            for (JsonNode v : row) {
-                max = Math.max(max, v.asDouble());
+            double[] row = new double[alpha.get(r).size()];
+            for (int k = 0; k < row.length; k++) {
+                row[k] = alpha.get(r).get(k).asDouble();
             }
-            double z = 0;
-            for (int k = 0; k < row.size(); k++) {
-                z += p[r][k] = Math.exp(row.get(k).asDouble() - max);
-            }
-            for (int k = 0; k < row.size(); k++) {
-                p[r][k] /= z;
-            }
+            p[r] = GenotypeDerivation.softmax(row);
         }
         return p;
     }

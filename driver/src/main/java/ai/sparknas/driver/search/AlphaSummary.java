@@ -75,17 +75,8 @@ public final class AlphaSummary {
         int rows = flat.length / ops;
         double total = 0;
         for (int r = 0; r < rows; r++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < ops; k++) {
-                max = Math.max(max, flat[r * ops + k]);
-            }
-            double z = 0;
-            for (int k = 0; k < ops; k++) {
-                z += Math.exp(flat[r * ops + k] - max);
-            }
             double h = 0;
-            for (int k = 0; k < ops; k++) {
-                double p = Math.exp(flat[r * ops + k] - max) / z;
+            for (double p : GenotypeDerivation.softmax(java.util.Arrays.copyOfRange(flat, r * ops, (r + 1) * ops))) {
                 h -= p > 0 ? p * Math.log(p) : 0;
             }
             total += h;
