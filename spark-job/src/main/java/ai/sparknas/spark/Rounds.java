@@ -156,14 +156,6 @@ final class Rounds implements AutoCloseable {
             }
         }
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-        String config = ai.sparknas.driver.config.ConfigException.class.getName() + ": ";
-        int at = msg.indexOf(config);
-        if (at >= 0) { // a config problem found by a task, e.g. data.classes too small for the data
-            String detail = firstLine(msg.substring(at + config.length()));
-            int eq = detail.indexOf(" = ");
-            String key = eq > 0 && detail.startsWith("sparknas.") ? detail.substring(0, eq) : null;
-            return new ai.sparknas.driver.config.ConfigException(key, detail);
-        }
         if (msg.contains("OutOfMemoryError")) {
             return new IllegalStateException(what + " failed: an executor ran out of heap (" + firstLine(msg)
                     + "); raise spark.executor.memory (local mode: the driver's, SPARKNAS_DRIVER_MEMORY), or give each"

@@ -61,6 +61,17 @@ public record DataLayout(String name, int channels, int height, int width, int u
                     + (cfg.isCifar() ? cfg.cifarFiles() : cfg.trainImages()) + " holds " + records
                     + " records: lower data.limit (0 = all)");
         }
+        // what a reader would reject on an executor is rejected here, on the driver, naming the key
+        if (cfg.isCifar() && variant(cfg).classes() > cfg.classes()) {
+            throw new ConfigException("sparknas.data.classes", "sparknas.data.classes = " + cfg.classes() + " but "
+                    + cfg.format() + " has " + variant(cfg).classes() + " classes: set data.classes="
+                    + variant(cfg).classes());
+        }
+        if (!cfg.normalize().equals("none") && Normalization.forDataset(cfg.normalize())[0].length != channels) {
+            throw new ConfigException("sparknas.data.normalize", "sparknas.data.normalize = " + cfg.normalize()
+                    + " has statistics for " + Normalization.forDataset(cfg.normalize())[0].length
+                    + " channel(s) but the data has " + channels);
+        }
         int used = cfg.limit() == 0 ? (int) Math.min(records, Integer.MAX_VALUE) : cfg.limit();
         return new DataLayout(name, channels, height, width, used, cut(used, cfg.trainPortion()));
     }
