@@ -30,25 +30,23 @@ final class BatchNorm {
         t.parallel(x.c, c -> {
             double sum = 0;
             for (int n = 0; n < x.n; n++) {
-                int b = (n * x.c + c) * plane;
-                for (int j = 0; j < plane; j++) {
-                    sum += x.v[b + j];
-                }
+                sum += Blas1.sum(x.v, (n * x.c + c) * plane, plane);
             }
             double mean = sum / m;
             double sq = 0;
             for (int n = 0; n < x.n; n++) {
                 int b = (n * x.c + c) * plane;
                 for (int j = 0; j < plane; j++) {
-                    double dv = x.v[b + j] - mean;
-                    sq += dv * dv;
+                    xhat.v[b + j] = x.v[b + j] - mean;
                 }
+                sq += Blas1.dot(xhat.v, b, xhat.v, b, plane);
             }
-            inv[c] = (double) (1 / Math.sqrt(sq / m + EPS));
+            double scale = (double) (1 / Math.sqrt(sq / m + EPS));
+            inv[c] = scale;
             for (int n = 0; n < x.n; n++) {
                 int b = (n * x.c + c) * plane;
                 for (int j = 0; j < plane; j++) {
-                    xhat.v[b + j] = (x.v[b + j] - mean) * inv[c];
+                    xhat.v[b + j] *= scale;
                 }
             }
         });
@@ -80,10 +78,8 @@ final class BatchNorm {
                 double sumDyXhat = 0;
                 for (int n = 0; n < x.n; n++) {
                     int b = (n * x.c + c) * plane;
-                    for (int j = 0; j < plane; j++) {
-                        sumDy += dy[b + j];
-                        sumDyXhat += dy[b + j] * xhat.v[b + j];
-                    }
+                    sumDy += Blas1.sum(dy, b, plane);
+                    sumDyXhat += Blas1.dot(dy, b, xhat.v, b, plane);
                 }
                 if (affine && t.wantsWeightGrad()) {
                     t.weightGrad[gammaOff + c] += sumDyXhat;

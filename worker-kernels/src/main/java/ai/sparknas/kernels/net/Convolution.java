@@ -22,6 +22,9 @@ final class Convolution {
         if (s == 1 && 2 * p == d * (k - 1)) {
             return depthwiseSame(t, x, off, k, p, d);
         }
+        if (s == 2) {
+            return depthwiseStride2(t, x, off, k, p, d);
+        }
         int oh = outSize(x.h, k, s, p, d);
         int ow = outSize(x.w, k, s, p, d);
         Tensor y = x.sibling(x.n, x.c, oh, ow);
@@ -79,8 +82,9 @@ final class Convolution {
         double[] wt = t.weights;
         t.parallel(x.n * x.c, nc -> {
             int c = nc % x.c;
-            double[] in = pad(x.v, nc * x.plane(), h, w, p, padded);
-            double[] out = new double[span];
+            double[] in = pad(x.v, nc * x.plane(), h, w, p, padded, 0, 0);
+            double[] out = Scratch.plane(1, span);
+            java.util.Arrays.fill(out, 0, span, 0);
             for (int ki = 0; ki < k; ki++) {
                 for (int kj = 0; kj < k; kj++) {
                     axpy(wt[off + (c * k + ki) * k + kj], in, ki * d * pitch + kj * d, out, 0, span);
@@ -97,16 +101,17 @@ final class Convolution {
             }
             double[] dx = x.needsGrad ? x.grad() : null;
             t.parallel(x.c, c -> {
-                double[] dyp = new double[span];
-                double[] dxp = new double[padded];
+                double[] dyp = Scratch.plane(1, span);
+                double[] dxp = Scratch.plane(2, padded);
+                java.util.Arrays.fill(dyp, 0, span, 0); // the pitch's extra columns stay zero below
                 for (int n = 0; n < x.n; n++) {
                     int nc = n * x.c + c;
                     for (int r = 0; r < h; r++) {
                         System.arraycopy(dy, nc * x.plane() + r * w, dyp, r * pitch, w);
                     }
-                    double[] in = t.wantsWeightGrad() ? pad(x.v, nc * x.plane(), h, w, p, padded) : null;
+                    double[] in = t.wantsWeightGrad() ? pad(x.v, nc * x.plane(), h, w, p, padded, 0, 0) : null;
                     if (dx != null) {
-                        java.util.Arrays.fill(dxp, 0);
+                        java.util.Arrays.fill(dxp, 0, padded, 0);
                     }
                     for (int ki = 0; ki < k; ki++) {
                         for (int kj = 0; kj < k; kj++) {
@@ -131,21 +136,133 @@ final class Convolution {
         return y;
     }
 
-    /** Copies an h×w plane into the centre of a zero plane with p pixels of border. */
-    static double[] pad(double[] v, int from, int h, int w, int p, int size) {
-        return pad(v, from, h, w, p, size, 0);
+    /**
+     * Stride-2 depthwise convolution on the four phases of the zero-padded input: phase (a, b) holds
+     * padded pixels (2i + a, 2j + b), so tap (ki, kj) reads phase ((ki·d) mod 2, (kj·d) mod 2) shifted
+     * by ((ki·d) div 2, (kj·d) div 2), and each tap is again ONE contiguous axpy (or dot) over the output
+     * kept at the phase pitch. Same products per output as the direct form, without its strided
+     * scalar loads.
+     */
+    private static Tensor depthwiseStride2(Tape t, Tensor x, int off, int k, int p, int d) {
+        int oh = outSize(x.h, k, 2, p, d);
+        int ow = outSize(x.w, k, 2, p, d);
+        int pitch = (x.w + 2 * p + 1) / 2;
+        int reach = (k - 1) * d / 2;
+        int phaseSize = (oh + reach + 1) * pitch; // every tap's read of the span stays inside
+        int span = oh * pitch;
+        Tensor y = x.sibling(x.n, x.c, oh, ow);
+        t.countMacs((long) y.v.length * k * k);
+        double[] wt = t.weights;
+        t.parallel(x.n * x.c, nc -> {
+            int c = nc % x.c;
+            double[][] phases = phases(x, nc * x.plane(), p, pitch, phaseSize);
+            double[] out = Scratch.plane(4, span);
+            java.util.Arrays.fill(out, 0, span, 0);
+            for (int ki = 0; ki < k; ki++) {
+                for (int kj = 0; kj < k; kj++) {
+                    axpy(wt[off + (c * k + ki) * k + kj], phases[ki * d % 2 * 2 + kj * d % 2],
+                            ki * d / 2 * pitch + kj * d / 2, out, 0, span);
+                }
+            }
+            for (int r = 0; r < oh; r++) {
+                System.arraycopy(out, r * pitch, y.v, nc * y.plane() + r * ow, ow);
+            }
+        });
+        t.onBackward(() -> {
+            double[] dy = y.gradOrNull();
+            if (dy == null) {
+                return;
+            }
+            double[] dx = x.needsGrad ? x.grad() : null;
+            t.parallel(x.c, c -> {
+                double[] dyp = Scratch.plane(4, span);
+                java.util.Arrays.fill(dyp, 0, span, 0); // the pitch's extra columns stay zero below
+                double[][] dxPhases = new double[4][];
+                for (int n = 0; n < x.n; n++) {
+                    int nc = n * x.c + c;
+                    for (int r = 0; r < oh; r++) {
+                        System.arraycopy(dy, nc * y.plane() + r * ow, dyp, r * pitch, ow);
+                    }
+                    double[][] phases = t.wantsWeightGrad() ? phases(x, nc * x.plane(), p, pitch, phaseSize) : null;
+                    if (dx != null) {
+                        for (int q = 0; q < 4; q++) {
+                            dxPhases[q] = Scratch.plane(5 + q, phaseSize);
+                            java.util.Arrays.fill(dxPhases[q], 0, phaseSize, 0);
+                        }
+                    }
+                    for (int ki = 0; ki < k; ki++) {
+                        for (int kj = 0; kj < k; kj++) {
+                            int wi = off + (c * k + ki) * k + kj;
+                            int q = ki * d % 2 * 2 + kj * d % 2;
+                            int shift = ki * d / 2 * pitch + kj * d / 2;
+                            if (dx != null) {
+                                axpy(wt[wi], dyp, 0, dxPhases[q], shift, span);
+                            }
+                            if (phases != null) {
+                                t.weightGrad[wi] += dot(dyp, 0, phases[q], shift, span);
+                            }
+                        }
+                    }
+                    if (dx != null) {
+                        unphase(dxPhases, dx, nc * x.plane(), x.h, x.w, p, pitch, phaseSize);
+                    }
+                }
+            });
+        });
+        return y;
     }
 
-    /** The same with the border set to {@code fill} (−∞ for max pooling). */
-    static double[] pad(double[] v, int from, int h, int w, int p, int size, double fill) {
-        double[] out = new double[size];
-        if (fill != 0) {
-            java.util.Arrays.fill(out, fill);
+    /** The four stride-2 phases of plane {@code from} of x, zero-padded by p, in scratch slots 0–3. */
+    private static double[][] phases(Tensor x, int from, int p, int pitch, int size) {
+        double[][] q = new double[4][];
+        for (int a = 0; a < 2; a++) {
+            for (int b = 0; b < 2; b++) {
+                double[] ph = Scratch.plane(a * 2 + b, size);
+                for (int i = 0, at = 0; at < size; i++) {
+                    int r = 2 * i + a - p;
+                    for (int j = 0; j < pitch; j++, at++) {
+                        int col = 2 * j + b - p;
+                        ph[at] = r >= 0 && r < x.h && col >= 0 && col < x.w ? x.v[from + r * x.w + col] : 0;
+                    }
+                }
+                q[a * 2 + b] = ph;
+            }
         }
+        return q;
+    }
+
+    /** Adds the four phases' pixels that lie inside the h×w plane back into {@code dx} at {@code from}. */
+    private static void unphase(double[][] q, double[] dx, int from, int h, int w, int p, int pitch, int size) {
+        for (int a = 0; a < 2; a++) {
+            for (int b = 0; b < 2; b++) {
+                double[] ph = q[a * 2 + b];
+                for (int i = 0, at = 0; at < size; i++) {
+                    int r = 2 * i + a - p;
+                    for (int j = 0; j < pitch; j++, at++) {
+                        int col = 2 * j + b - p;
+                        if (r >= 0 && r < h && col >= 0 && col < w) {
+                            dx[from + r * w + col] += ph[at];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies an h×w plane into the centre of scratch slot {@code slot}, {@code size} values long with
+     * p pixels of border set to {@code fill} (0, or −∞ for max pooling); every value is written.
+     */
+    static double[] pad(double[] v, int from, int h, int w, int p, int size, double fill, int slot) {
+        double[] out = Scratch.plane(slot, size);
         int pitch = w + 2 * p;
+        java.util.Arrays.fill(out, 0, p * pitch + p, fill); // top rows and the first row's left border
         for (int r = 0; r < h; r++) {
-            System.arraycopy(v, from + r * w, out, (r + p) * pitch + p, w);
+            int at = (r + p) * pitch + p;
+            System.arraycopy(v, from + r * w, out, at, w);
+            java.util.Arrays.fill(out, at + w, at + w + 2 * p, fill); // right border, next row's left border
         }
+        java.util.Arrays.fill(out, (h + p) * pitch + p, size, fill);
         return out;
     }
 
@@ -255,28 +372,11 @@ final class Convolution {
     }
 
     static void axpy(double a, double[] x, int xo, double[] y, int yo, int len) {
-        for (int j = 0; j < len; j++) {
-            y[yo + j] += a * x[xo + j];
-        }
+        Blas1.axpy(a, x, xo, y, yo, len);
     }
 
-    /** Dot product with four partial sums: the JIT does not vectorise a strict floating-point reduction. */
     static double dot(double[] a, int ao, double[] b, int bo, int len) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int j = 0;
-        for (; j + 3 < len; j += 4) {
-            s0 += a[ao + j] * b[bo + j];
-            s1 += a[ao + j + 1] * b[bo + j + 1];
-            s2 += a[ao + j + 2] * b[bo + j + 2];
-            s3 += a[ao + j + 3] * b[bo + j + 3];
-        }
-        for (; j < len; j++) {
-            s0 += a[ao + j] * b[bo + j];
-        }
-        return (s0 + s1) + (s2 + s3);
+        return Blas1.dot(a, ao, b, bo, len);
     }
 
     private static int lo(int shift, int s) {
@@ -297,9 +397,7 @@ final class Convolution {
             int ib = io + (r * s + sy) * w + sx;
             int ob = oo + r * ow;
             if (s == 1) {
-                for (int c = c0; c <= c1; c++) {
-                    out[ob + c] += wv * in[ib + c];
-                }
+                Blas1.axpy(wv, in, ib + c0, out, ob + c0, c1 - c0 + 1);
             } else {
                 for (int c = c0; c <= c1; c++) {
                     out[ob + c] += wv * in[ib + c * s];
@@ -318,9 +416,7 @@ final class Convolution {
             int ib = io + (r * s + sy) * w + sx;
             int ob = oo + r * ow;
             if (s == 1) {
-                for (int c = c0; c <= c1; c++) {
-                    din[ib + c] += wv * dout[ob + c];
-                }
+                Blas1.axpy(wv, dout, ob + c0, din, ib + c0, c1 - c0 + 1);
             } else {
                 for (int c = c0; c <= c1; c++) {
                     din[ib + c * s] += wv * dout[ob + c];

@@ -21,6 +21,9 @@ final class KernelTeam implements AutoCloseable {
 
     private final Thread[] workers;
     private final AtomicInteger pending = new AtomicInteger();
+    /** Next unclaimed index of a {@link #runTasks} call; unused by {@link #run}. */
+    private final AtomicInteger next = new AtomicInteger();
+    private volatile boolean claiming;
     private volatile IntConsumer body;
     private volatile int size;
     private volatile long generation;
@@ -43,6 +46,19 @@ final class KernelTeam implements AutoCloseable {
 
     /** Runs {@code body(i)} for every i in [0, n) across the team; bodies must write disjoint memory. */
     void run(int n, IntConsumer loop) {
+        start(n, loop, false);
+    }
+
+    /**
+     * Runs {@code task(i)} for every i in [0, n), each thread claiming the next unclaimed index: for
+     * tasks of unequal cost (whole operations), listed largest first. Which thread runs a task varies;
+     * a task's result must not depend on it.
+     */
+    void runTasks(int n, IntConsumer task) {
+        start(n, task, true);
+    }
+
+    private void start(int n, IntConsumer loop, boolean claim) {
         if (workers.length == 0 || n < 2) {
             for (int i = 0; i < n; i++) {
                 loop.accept(i);
@@ -51,6 +67,8 @@ final class KernelTeam implements AutoCloseable {
         }
         body = loop;
         size = n;
+        claiming = claim;
+        next.set(0);
         failure = null;
         pending.set(workers.length);
         generation++; // volatile write: publishes body and size to the workers
@@ -74,6 +92,12 @@ final class KernelTeam implements AutoCloseable {
     }
 
     private void runChunk(int chunk, int n, IntConsumer loop) {
+        if (claiming) {
+            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                loop.accept(i);
+            }
+            return;
+        }
         int t = threads();
         long from = (long) chunk * n / t;
         long to = (long) (chunk + 1) * n / t;

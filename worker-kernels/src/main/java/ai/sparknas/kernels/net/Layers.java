@@ -11,24 +11,14 @@ final class Layers {
     static Tensor relu(Tape t, Tensor x) {
         Tensor y = x.like(true);
         int per = x.v.length / x.n;
-        t.parallel(x.n, n -> {
-            for (int i = n * per, end = i + per; i < end; i++) {
-                y.v[i] = x.v[i] > 0 ? x.v[i] : 0;
-            }
-        });
+        t.parallel(x.n, n -> Blas1.relu(x.v, y.v, n * per, (n + 1) * per));
         t.onBackward(() -> {
             double[] dy = y.gradOrNull();
             if (dy == null || !x.needsGrad) {
                 return;
             }
             double[] dx = x.grad();
-            t.parallel(x.n, n -> {
-                for (int i = n * per, end = i + per; i < end; i++) {
-                    if (x.v[i] > 0) {
-                        dx[i] += dy[i];
-                    }
-                }
-            });
+            t.parallel(x.n, n -> Blas1.reluBackward(x.v, dy, dx, n * per, (n + 1) * per));
         });
         return y;
     }

@@ -3,8 +3,12 @@ package ai.sparknas.kernels.net;
 /**
  * 3×3 pooling with padding 1 and stride s: max (gradient to the first arg-max in window order; a NaN
  * propagates) and average over the valid window only (PyTorch {@code count_include_pad=False}).
- * Both read planes padded by one pixel (−∞ for max, 0 for average), so the window needs no bounds
- * checks: output (r, c) reads {@code in[(r·s + ki)·(w+2) + c·s + kj]}.
+ *
+ * <p>Both work on planes padded by one pixel (−∞ for max, 0 for average) and keep results at the
+ * padded row pitch, so each of the 9 window taps is one contiguous pass over {@code h·(w+2)} values:
+ * the stride-1 result at span index {@code r·(w+2) + c} is the window whose top-left padded pixel is
+ * (r, c). A stride-s output (r, c) is the stride-1 result at (r·s, c·s): the same window, read in the
+ * same order, so both strides share one code path.
  */
 final class Pooling {
 
@@ -15,27 +19,27 @@ final class Pooling {
         int oh = Convolution.outSize(x.h, 3, s, 1, 1);
         int ow = Convolution.outSize(x.w, 3, s, 1, 1);
         int pitch = x.w + 2;
-        int size = (x.h + 2) * pitch;
+        int span = x.h * pitch;
+        int size = (x.h + 2) * pitch + 2; // the last taps read 2 values past the bottom border row
         Tensor y = x.sibling(x.n, x.c, oh, ow);
-        int[] arg = new int[y.v.length];
+        int[] arg = new int[y.v.length]; // where each output's maximum came from, as an index into x
         t.parallel(x.n * x.c, nc -> {
             int ib = nc * x.plane();
-            double[] in = Convolution.pad(x.v, ib, x.h, x.w, 1, size, Double.NEGATIVE_INFINITY);
+            double[] in = Convolution.pad(x.v, ib, x.h, x.w, 1, size, Double.NEGATIVE_INFINITY, 0);
+            double[] best = Scratch.plane(1, span);
+            double[] at = Scratch.plane(2, span);
+            System.arraycopy(in, 0, best, 0, span);
+            java.util.Arrays.fill(at, 0, span, 0);
+            for (int k = 1; k < 9; k++) {
+                Blas1.maxStep(in, k / 3 * pitch + k % 3, best, at, k, span);
+            }
             for (int r = 0; r < oh; r++) {
                 for (int c = 0; c < ow; c++) {
-                    int base = r * s * pitch + c * s;
-                    double best = in[base];
-                    int at = 0;
-                    for (int k = 1; k < 9; k++) {
-                        double v = in[base + k / 3 * pitch + k % 3];
-                        if (v > best || v != v) { // v != v: a NaN propagates instead of vanishing
-                            best = v;
-                            at = k;
-                        }
-                    }
+                    int j = r * s * pitch + c * s;
+                    int k = (int) at[j];
                     int o = nc * y.plane() + r * ow + c;
-                    y.v[o] = best;
-                    arg[o] = ib + (r * s + at / 3 - 1) * x.w + c * s + at % 3 - 1;
+                    y.v[o] = best[j];
+                    arg[o] = ib + (r * s + k / 3 - 1) * x.w + c * s + k % 3 - 1;
                 }
             }
         });
@@ -58,7 +62,8 @@ final class Pooling {
         int oh = Convolution.outSize(x.h, 3, s, 1, 1);
         int ow = Convolution.outSize(x.w, 3, s, 1, 1);
         int pitch = x.w + 2;
-        int size = (x.h + 2) * pitch;
+        int span = x.h * pitch;
+        int size = (x.h + 2) * pitch + 2;
         double[] inv = new double[oh * ow]; // 1 / (valid window size), the same for every plane
         for (int r = 0; r < oh; r++) {
             for (int c = 0; c < ow; c++) {
@@ -69,15 +74,15 @@ final class Pooling {
         }
         Tensor y = x.sibling(x.n, x.c, oh, ow);
         t.parallel(x.n * x.c, nc -> {
-            double[] in = Convolution.pad(x.v, nc * x.plane(), x.h, x.w, 1, size);
+            double[] in = Convolution.pad(x.v, nc * x.plane(), x.h, x.w, 1, size, 0, 0);
+            double[] sum = Scratch.plane(1, span);
+            java.util.Arrays.fill(sum, 0, span, 0);
+            for (int k = 0; k < 9; k++) {
+                Blas1.axpy(1, in, k / 3 * pitch + k % 3, sum, 0, span);
+            }
             for (int r = 0; r < oh; r++) {
                 for (int c = 0; c < ow; c++) {
-                    int base = r * s * pitch + c * s;
-                    double sum = 0;
-                    for (int k = 0; k < 9; k++) {
-                        sum += in[base + k / 3 * pitch + k % 3];
-                    }
-                    y.v[nc * y.plane() + r * ow + c] = sum * inv[r * ow + c];
+                    y.v[nc * y.plane() + r * ow + c] = sum[r * s * pitch + c * s] * inv[r * ow + c];
                 }
             }
         });
@@ -88,18 +93,21 @@ final class Pooling {
             }
             double[] dx = x.grad();
             t.parallel(x.n * x.c, nc -> {
-                double[] dxp = new double[size];
+                // each output's share, placed at its window's span index, then spread by the 9 taps
+                double[] share = Scratch.plane(0, span);
+                double[] dxp = Scratch.plane(1, size);
+                java.util.Arrays.fill(share, 0, span, 0);
+                java.util.Arrays.fill(dxp, 0, size, 0);
                 for (int r = 0; r < oh; r++) {
                     for (int c = 0; c < ow; c++) {
-                        int base = r * s * pitch + c * s;
-                        double g = dy[nc * y.plane() + r * ow + c] * inv[r * ow + c];
-                        for (int k = 0; k < 9; k++) {
-                            dxp[base + k / 3 * pitch + k % 3] += g;
-                        }
+                        share[r * s * pitch + c * s] = dy[nc * y.plane() + r * ow + c] * inv[r * ow + c];
                     }
                 }
+                for (int k = 0; k < 9; k++) {
+                    Blas1.axpy(1, share, 0, dxp, k / 3 * pitch + k % 3, span);
+                }
                 for (int r = 0; r < x.h; r++) {
-                    Convolution.axpy(1, dxp, (r + 1) * pitch + 1, dx, nc * x.plane() + r * x.w, x.w);
+                    Blas1.axpy(1, dxp, (r + 1) * pitch + 1, dx, nc * x.plane() + r * x.w, x.w);
                 }
             });
         });

@@ -162,6 +162,27 @@ public final class SuperNetwork implements NetworkKernel {
     private record Result(double loss, long correct) {
     }
 
+    /** One candidate operation of a node: the input state it reads, its α index, stride and weight-name prefix. */
+    private record EdgeOp(int input, int alphaIndex, Primitive op, int stride, String name) {
+    }
+
+    /** Rough relative cost of an operation, to start the longest ones first. */
+    private static int scheduleRank(Primitive op) {
+        return switch (op) {
+            case SEP_CONV_5X5 -> 6;
+            case SEP_CONV_3X3 -> 5;
+            case DIL_CONV_5X5 -> 4;
+            case DIL_CONV_3X3, MAX_POOL_3X3 -> 3;
+            case AVG_POOL_3X3 -> 2;
+            case SKIP_CONNECT, NONE -> 1;
+        };
+    }
+
+    /** A view of {@code x}'s values with its own gradient buffer (see {@code Pass.edgeOps}). */
+    private static Tensor proxy(Tensor x) {
+        return new Tensor(x.n, x.c, x.h, x.w, x.v, x.needsGrad, x.pool());
+    }
+
     /** One forward pass (and the state its backward needs). */
     private final class Pass {
         final Tape tape;
@@ -209,7 +230,7 @@ public final class SuperNetwork implements NetworkKernel {
                 }
                 String name = "cell" + i;
                 Tensor p0 = reductionPrev
-                        ? factorizedReduce(Layers.relu(tape, s0), name + "/pre0", cCur)
+                        ? factorizedReduce(tape, Layers.relu(tape, s0), name + "/pre0", cCur)
                         : reluConvBn(Layers.relu(tape, s0), name + "/pre0", cCur);
                 Tensor p1 = reluConvBn(Layers.relu(tape, s1), name + "/pre1", cCur);
                 Tensor out = cell(name, p0, p1, cCur, reduction, space.alphaBlockOf(i));
@@ -232,23 +253,21 @@ public final class SuperNetwork implements NetworkKernel {
             List<Tensor> nodes = new ArrayList<>();
             int ops = space.ops().size();
             for (int i = 0; i < space.nodes(); i++) {
-                List<Tensor> terms = new ArrayList<>();
-                List<Integer> idx = new ArrayList<>();
+                List<EdgeOp> candidates = new ArrayList<>();
                 for (int j = 0; j < i + 2; j++) {
                     int row = SearchSpace.edgeRow(i, j);
                     int stride = reduction && j < 2 ? 2 : 1;
                     for (int k = 0; k < ops; k++) {
                         Primitive op = space.ops().get(k);
-                        Tensor o = primitive(op, states.get(j), relus.get(j), name + "/edge" + row + "/" + op.dartsName(),
-                                c, stride);
-                        if (o != null) {
-                            terms.add(o);
-                            idx.add(row * ops + k);
+                        if (op != Primitive.NONE) { // its zero output the node sum leaves out
+                            candidates.add(new EdgeOp(j, row * ops + k, op, stride,
+                                    name + "/edge" + row + "/" + op.dartsName()));
                         }
                     }
                 }
-                Tensor node = Layers.weightedSum(tape, terms, idx.stream().mapToInt(Integer::intValue).toArray(),
-                        probs[block], dProbs[block]);
+                Tensor[] terms = edgeOps(candidates, states, relus, c);
+                Tensor node = Layers.weightedSum(tape, List.of(terms),
+                        candidates.stream().mapToInt(EdgeOp::alphaIndex).toArray(), probs[block], dProbs[block]);
                 states.add(node);
                 if (i + 1 < space.nodes()) {
                     relus.add(Layers.relu(tape, node));
@@ -258,17 +277,82 @@ public final class SuperNetwork implements NetworkKernel {
             return Layers.concat(tape, nodes);
         }
 
-        /** One candidate operation; null for {@code none}, whose zero output the node sum leaves out. */
-        Tensor primitive(Primitive op, Tensor x, Tensor xRelu, String name, int c, int s) {
+        /**
+         * The candidate operations of one node. Each runs whole on its own sub-tape, the team's threads
+         * taking the next operation (largest first), so a thread works through a chain of small
+         * kernels without waiting for the others after each one: splitting every kernel across the
+         * team left the threads spinning a third of the time. Each operation reads its inputs through
+         * proxies with their own gradient buffers, which are added to the inputs' gradients in
+         * candidate order afterwards: the sums do not depend on which thread ran what.
+         */
+        Tensor[] edgeOps(List<EdgeOp> ops, List<Tensor> states, List<Tensor> relus, int c) {
+            int m = ops.size();
+            Tensor[] out = new Tensor[m];
+            if (declaring) { // declares weights as it goes: the tape's weight vector grows, so no sub-tapes
+                for (int q = 0; q < m; q++) {
+                    EdgeOp e = ops.get(q);
+                    out[q] = primitive(tape, e.op(), states.get(e.input()), relus.get(e.input()), e.name(), c, e.stride());
+                }
+                return out;
+            }
+            Tape[] tapes = new Tape[m];
+            Tensor[] xs = new Tensor[m];
+            Tensor[] xRelus = new Tensor[m];
+            for (int q = 0; q < m; q++) {
+                tapes[q] = tape.sub();
+                xs[q] = proxy(states.get(ops.get(q).input()));
+                xRelus[q] = proxy(relus.get(ops.get(q).input()));
+            }
+            int[] order = java.util.stream.IntStream.range(0, m).boxed()
+                    .sorted(java.util.Comparator.comparingInt(q -> -scheduleRank(ops.get(q).op())))
+                    .mapToInt(Integer::intValue).toArray();
+            tape.tasks(m, at -> {
+                int q = order[at];
+                EdgeOp e = ops.get(q);
+                out[q] = primitive(tapes[q], e.op(), xs[q], xRelus[q], e.name(), c, e.stride());
+            });
+            tape.onBackward(() -> {
+                tape.tasks(m, at -> tapes[order[at]].backward());
+                addProxyGradients(states, xs, ops);
+                addProxyGradients(relus, xRelus, ops);
+            });
+            return out;
+        }
+
+        /** {@code inputs[j].grad += Σ_q proxies[q].grad} over the operations q that read input j, in q order. */
+        void addProxyGradients(List<Tensor> inputs, Tensor[] proxies, List<EdgeOp> ops) {
+            for (int j = 0; j < inputs.size(); j++) {
+                Tensor x = inputs.get(j);
+                List<double[]> parts = new ArrayList<>();
+                for (int q = 0; q < proxies.length; q++) {
+                    if (ops.get(q).input() == j && proxies[q].gradOrNull() != null) {
+                        parts.add(proxies[q].gradOrNull());
+                    }
+                }
+                if (!x.needsGrad || parts.isEmpty()) {
+                    continue;
+                }
+                double[] g = x.grad();
+                int per = g.length / x.n;
+                tape.parallel(x.n, n -> {
+                    for (double[] part : parts) {
+                        Convolution.axpy(1, part, n * per, g, n * per, per);
+                    }
+                });
+            }
+        }
+
+        /** One candidate operation ({@code none} is never asked for). */
+        Tensor primitive(Tape t, Primitive op, Tensor x, Tensor xRelu, String name, int c, int s) {
             return switch (op) {
-                case NONE -> null;
-                case MAX_POOL_3X3 -> BatchNorm.plain(tape, Pooling.max(tape, x, s));
-                case AVG_POOL_3X3 -> BatchNorm.plain(tape, Pooling.avg(tape, x, s));
-                case SKIP_CONNECT -> s == 1 ? x : factorizedReduce(xRelu, name, c);
-                case SEP_CONV_3X3 -> sepConv(xRelu, name, c, 3, s, 1);
-                case SEP_CONV_5X5 -> sepConv(xRelu, name, c, 5, s, 2);
-                case DIL_CONV_3X3 -> dilConv(xRelu, name, c, 3, s, 2, 2);
-                case DIL_CONV_5X5 -> dilConv(xRelu, name, c, 5, s, 4, 2);
+                case NONE -> throw new IllegalArgumentException("none has no output tensor");
+                case MAX_POOL_3X3 -> BatchNorm.plain(t, Pooling.max(t, x, s));
+                case AVG_POOL_3X3 -> BatchNorm.plain(t, Pooling.avg(t, x, s));
+                case SKIP_CONNECT -> s == 1 ? x : factorizedReduce(t, xRelu, name, c);
+                case SEP_CONV_3X3 -> sepConv(t, xRelu, name, c, 3, s, 1);
+                case SEP_CONV_5X5 -> sepConv(t, xRelu, name, c, 5, s, 2);
+                case DIL_CONV_3X3 -> dilConv(t, xRelu, name, c, 3, s, 2, 2);
+                case DIL_CONV_5X5 -> dilConv(t, xRelu, name, c, 5, s, 4, 2);
             };
         }
 
@@ -279,27 +363,27 @@ public final class SuperNetwork implements NetworkKernel {
         }
 
         /** ReLU → [1×1 stride-2 conv on x ‖ on x[:, :, 1:, 1:]] → BN; takes the rectified input. */
-        Tensor factorizedReduce(Tensor xRelu, String name, int cout) {
+        Tensor factorizedReduce(Tape t, Tensor xRelu, String name, int cout) {
             double bound = 1 / Math.sqrt(xRelu.c); // keep-f64: an init scale
             int w1 = param(name + "/conv1", Init.UNIFORM, bound, cout / 2, xRelu.c, 1, 1);
             int w2 = param(name + "/conv2", Init.UNIFORM, bound, cout - cout / 2, xRelu.c, 1, 1);
-            Tensor even = Convolution.pointwise(tape, Layers.subsample(tape, xRelu, 0), w1, cout / 2);
-            Tensor odd = Convolution.pointwise(tape, Layers.subsample(tape, xRelu, 1), w2, cout - cout / 2);
-            return BatchNorm.plain(tape, Layers.concat(tape, List.of(even, odd)));
+            Tensor even = Convolution.pointwise(t, Layers.subsample(t, xRelu, 0), w1, cout / 2);
+            Tensor odd = Convolution.pointwise(t, Layers.subsample(t, xRelu, 1), w2, cout - cout / 2);
+            return BatchNorm.plain(t, Layers.concat(t, List.of(even, odd)));
         }
 
         /** ReLU → depthwise k×k (stride s, dilation d) → 1×1 conv → BN; takes the rectified input. */
-        Tensor dilConv(Tensor xRelu, String name, int c, int k, int s, int p, int d) {
+        Tensor dilConv(Tape t, Tensor xRelu, String name, int c, int k, int s, int p, int d) {
             int dw = param(name + "/dw", Init.UNIFORM, 1.0 / k, c, 1, k, k);
             int pw = param(name + "/pw", Init.UNIFORM, 1 / Math.sqrt(c), c, c, 1, 1);
-            Tensor y = Convolution.depthwise(tape, xRelu, dw, k, s, p, d);
-            return BatchNorm.plain(tape, Convolution.pointwise(tape, y, pw, c));
+            Tensor y = Convolution.depthwise(t, xRelu, dw, k, s, p, d);
+            return BatchNorm.plain(t, Convolution.pointwise(t, y, pw, c));
         }
 
         /** SepConv: DilConv(k, s, p, 1) → DilConv(k, 1, p, 1) (the second block has its own ReLU). */
-        Tensor sepConv(Tensor xRelu, String name, int c, int k, int s, int p) {
-            Tensor a = dilConv(xRelu, name + "/a", c, k, s, p, 1);
-            return dilConv(Layers.relu(tape, a), name + "/b", c, k, 1, p, 1);
+        Tensor sepConv(Tape t, Tensor xRelu, String name, int c, int k, int s, int p) {
+            Tensor a = dilConv(t, xRelu, name + "/a", c, k, s, p, 1);
+            return dilConv(t, Layers.relu(t, a), name + "/b", c, k, 1, p, 1);
         }
 
         void softmaxRows(double[] alpha) {

@@ -32,6 +32,14 @@ final class Tape {
         this.pool = pool;
     }
 
+    /**
+     * A tape for one whole operation run as a task (see {@link #tasks}): same weights, gradient and
+     * wants, its own backward list, and sequential kernel loops (the task is the unit of parallelism).
+     */
+    Tape sub() {
+        return new Tape(weights, weightGrad, recording, wantsAlphaGrad, null);
+    }
+
     /** Registers the backward step of the op just computed (only when the pass is recorded). */
     void onBackward(Runnable step) {
         if (recording) {
@@ -67,6 +75,17 @@ final class Tape {
 
     boolean wantsWeightGrad() {
         return weightGrad != null;
+    }
+
+    /** Runs task(0..n-1) on the kernel team, each thread claiming the next task; tasks write disjoint memory. */
+    void tasks(int n, IntConsumer task) {
+        if (pool == null) {
+            for (int i = 0; i < n; i++) {
+                task.accept(i);
+            }
+        } else {
+            pool.runTasks(n, task);
+        }
     }
 
     /** Runs body(0..n-1) on the kernel team; iterations must write disjoint memory. */

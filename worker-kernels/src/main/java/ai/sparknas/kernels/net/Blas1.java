@@ -1,0 +1,163 @@
+package ai.sparknas.kernels.net;
+
+/**
+ * The level-1 loops every kernel is built from: {@code y ← a·x + y} (axpy), {@code ⟨a, b⟩} (dot),
+ * {@code Σ a} (sum), the ReLU mask and the running window maximum, on slices of flat arrays.
+ *
+ * <p>Why not plain loops: Java 17's C2 does not vectorise {@code y[yo+j] += a·x[xo+j]} when the two
+ * offsets differ (it cannot rule out that x and y overlap) nor any floating-point reduction, so those
+ * loops ran at 2–4 GFLOP/s. With the JDK's Vector API ({@code --add-modules jdk.incubator.vector})
+ * they run at 8–16 (see docs/performance.md). Without the module the same arithmetic runs as scalar
+ * code ({@code *Scalar}), slower but bit for bit identical, so a cluster may mix JVMs with and
+ * without the flag.
+ *
+ * <p>Fixed arithmetic, whatever the hardware. Each axpy element is one fused multiply-add. A dot
+ * (a sum likewise, with additions) runs two accumulators of {@link #LANES} lanes over blocks of
+ * {@code 2·LANES} elements: block element {@code l} goes to lane l of the first accumulator, element
+ * {@code LANES + l} to lane l of the second, and one last whole vector to the first; the two are added
+ * lane by lane, the lanes are added in lane order, and the remaining elements follow in order. Two
+ * accumulators halve the wait on the multiply-add latency. The lane width is fixed at 256 bits rather
+ * than the CPU's widest, so machines with and without AVX-512 produce the same bits.
+ */
+public final class Blas1 {
+
+    /** Elements per 256-bit vector: 4 in float64, 8 in float32. */
+    static final int LANES = 32 / Double.BYTES;
+
+    /** Whether the Vector API module is present in this JVM (then {@code Blas1Vector} does the work). */
+    public static final boolean VECTORISED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !Boolean.getBoolean("sparknas.scalar-kernels");
+
+    private Blas1() {
+    }
+
+    /** {@code y[yo + j] ← fma(a, x[xo + j], y[yo + j])} for j in [0, len). */
+    static void axpy(double a, double[] x, int xo, double[] y, int yo, int len) {
+        if (VECTORISED) {
+            Blas1Vector.axpy(a, x, xo, y, yo, len);
+        } else {
+            axpyScalar(a, x, xo, y, yo, len);
+        }
+    }
+
+    /** {@code Σ_j a[ao + j]·b[bo + j]} in the fixed order described in the class comment. */
+    static double dot(double[] a, int ao, double[] b, int bo, int len) {
+        return VECTORISED ? Blas1Vector.dot(a, ao, b, bo, len) : dotScalar(a, ao, b, bo, len);
+    }
+
+    /** {@code Σ_j a[ao + j]} in the fixed order described in the class comment. */
+    static double sum(double[] a, int ao, int len) {
+        return VECTORISED ? Blas1Vector.sum(a, ao, len) : sumScalar(a, ao, len);
+    }
+
+    /** ReLU forward {@code y = max(x, 0)} over [from, to); a NaN stays NaN. */
+    static void relu(double[] x, double[] y, int from, int to) {
+        if (VECTORISED) {
+            Blas1Vector.relu(x, y, from, to);
+        } else {
+            reluScalar(x, y, from, to);
+        }
+    }
+
+    /** ReLU backward {@code dx += dy where x > 0} over [from, to). */
+    static void reluBackward(double[] x, double[] dy, double[] dx, int from, int to) {
+        if (VECTORISED) {
+            Blas1Vector.reluBackward(x, dy, dx, from, to);
+        } else {
+            reluBackwardScalar(x, dy, dx, from, to);
+        }
+    }
+
+    /**
+     * One step of a running window maximum: where {@code v = in[io + j]} is greater than {@code best[j]}
+     * or is NaN (so that a NaN propagates), {@code best[j] ← v} and {@code at[j] ← k}.
+     */
+    static void maxStep(double[] in, int io, double[] best, double[] at, double k, int len) {
+        if (VECTORISED) {
+            Blas1Vector.maxStep(in, io, best, at, k, len);
+        } else {
+            maxStepScalar(in, io, best, at, k, len);
+        }
+    }
+
+    /** Where the accumulated part of a dot or sum of {@code len} elements ends (see the class comment). */
+    static int accumulated(int len) {
+        int pairs = len - len % (2 * LANES);
+        return len - pairs >= LANES ? pairs + LANES : pairs;
+    }
+
+    static void axpyScalar(double a, double[] x, int xo, double[] y, int yo, int len) {
+        for (int j = 0; j < len; j++) {
+            y[yo + j] = Math.fma(a, x[xo + j], y[yo + j]);
+        }
+    }
+
+    static double dotScalar(double[] a, int ao, double[] b, int bo, int len) {
+        double[] acc = new double[2 * LANES];
+        int pairs = len - len % (2 * LANES);
+        for (int j = 0; j < pairs; j += 2 * LANES) {
+            for (int l = 0; l < 2 * LANES; l++) {
+                acc[l] = Math.fma(a[ao + j + l], b[bo + j + l], acc[l]);
+            }
+        }
+        int body = accumulated(len);
+        for (int l = 0; l < body - pairs; l++) {
+            acc[l] = Math.fma(a[ao + pairs + l], b[bo + pairs + l], acc[l]);
+        }
+        double s = lanesInOrder(acc);
+        for (int j = body; j < len; j++) {
+            s = Math.fma(a[ao + j], b[bo + j], s);
+        }
+        return s;
+    }
+
+    static double sumScalar(double[] a, int ao, int len) {
+        double[] acc = new double[2 * LANES];
+        int pairs = len - len % (2 * LANES);
+        for (int j = 0; j < pairs; j += 2 * LANES) {
+            for (int l = 0; l < 2 * LANES; l++) {
+                acc[l] += a[ao + j + l];
+            }
+        }
+        int body = accumulated(len);
+        for (int l = 0; l < body - pairs; l++) {
+            acc[l] += a[ao + pairs + l];
+        }
+        double s = lanesInOrder(acc);
+        for (int j = body; j < len; j++) {
+            s += a[ao + j];
+        }
+        return s;
+    }
+
+    /** {@code Σ_l (acc[l] + acc[LANES + l])} over l in order. */
+    private static double lanesInOrder(double[] acc) {
+        double s = acc[0] + acc[LANES];
+        for (int l = 1; l < LANES; l++) {
+            s += acc[l] + acc[LANES + l];
+        }
+        return s;
+    }
+
+    static void reluScalar(double[] x, double[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
+            y[i] = Math.max(x[i], 0);
+        }
+    }
+
+    static void reluBackwardScalar(double[] x, double[] dy, double[] dx, int from, int to) {
+        for (int i = from; i < to; i++) {
+            dx[i] += x[i] > 0 ? dy[i] : 0;
+        }
+    }
+
+    static void maxStepScalar(double[] in, int io, double[] best, double[] at, double k, int len) {
+        for (int j = 0; j < len; j++) {
+            double v = in[io + j];
+            if (v > best[j] || v != v) {
+                best[j] = v;
+                at[j] = k;
+            }
+        }
+    }
+}
