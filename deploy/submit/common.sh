@@ -6,7 +6,8 @@ if [[ ! -f "${APP_JAR_LOCAL:-$APP_JAR}" ]]; then
   exit 2
 fi
 # Java 17: a driver that spark-submit launches on the cluster needs Spark's --add-opens list (its own
-# JavaModuleOptions); appended to any site-wide driver options given in DRIVER_JAVA_OPTS.
+# JavaModuleOptions), and the kernels' Vector API module; appended to any site-wide driver options
+# given in DRIVER_JAVA_OPTS. (Executors get the module from the job's SparkConf.)
 DRIVER_JAVA_OPTS="${DRIVER_JAVA_OPTS:-} $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "${APP_JAR_LOCAL:-$APP_JAR}:$SPARK_HOME/jars/*" ai.sparknas.spark.JavaModuleFlags)"
 
 # The settings every cluster shares (their knobs are at the top of each script).

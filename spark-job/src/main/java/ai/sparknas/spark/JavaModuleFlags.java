@@ -1,10 +1,12 @@
 package ai.sparknas.spark;
 
+import ai.sparknas.kernels.net.Blas1;
 import org.apache.spark.launcher.JavaModuleOptions;
 
 /**
- * Prints Spark's own Java 17 module flags ({@code --add-opens ...}), for launchers that start a
- * driver JVM spark-submit does not add them to (standalone cluster deploy mode, plain {@code java}).
+ * Prints the JVM flags a driver needs: Spark's own Java 17 module flags ({@code --add-opens ...}),
+ * which spark-submit does not add to a driver it launches on the cluster or to plain {@code java},
+ * and the kernels' Vector API module ({@link Blas1#JVM_OPTION}; in local mode the driver runs them).
  */
 public final class JavaModuleFlags {
 
@@ -12,6 +14,6 @@ public final class JavaModuleFlags {
     }
 
     public static void main(String[] args) {
-        System.out.println(JavaModuleOptions.defaultModuleOptions());
+        System.out.println(JavaModuleOptions.defaultModuleOptions() + " " + Blas1.JVM_OPTION);
     }
 }

@@ -63,7 +63,7 @@ public final class SparkMain {
             bench.validate();
             SearchConfig cfg = options.load();
             try (JavaSparkContext sc = startSpark()) {
-                Bench.run(cfg, bench.estimators, bench.warmup, bench.steps, System.out, c -> {
+                Bench.run(cfg, bench.estimators, bench.warmup, bench.steps, bench.interleave, System.out, c -> {
                     SparkOracle oracle = SparkOracle.create(sc, c);
                     return new Bench.Instance(oracle.setup(), oracle, "spark " + sc.master() + ", "
                             + oracle.setup().plan.partitions() + " partitions",

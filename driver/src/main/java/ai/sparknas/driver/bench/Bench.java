@@ -6,6 +6,7 @@ import ai.sparknas.driver.search.SearchLoop;
 import ai.sparknas.driver.search.SearchSetup;
 import ai.sparknas.driver.search.SearchState;
 import ai.sparknas.kernels.grad.GradientOracle;
+import ai.sparknas.kernels.net.Blas1;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -47,45 +48,105 @@ public final class Bench {
     }
 
     /** Times the estimators in this process on the configured local data. */
-    public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, PrintStream out)
-            throws IOException {
+    public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, boolean interleave,
+                           PrintStream out) throws IOException {
         SearchData data = SearchData.load(base.data());
-        run(base, estimators, warmup, steps, out, cfg -> {
+        run(base, estimators, warmup, steps, interleave, out, cfg -> {
             SearchSetup.InProcess ip = SearchSetup.inProcess(cfg, data, 1);
             return new Instance(ip.setup(), ip.oracle(), "in-process, " + cfg.compute().effectiveThreads() + " threads",
                     () -> 0, ip.setup().network);
         });
     }
 
-    /** Times the estimators on {@code backend}; one JSON line per estimator. */
-    public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, PrintStream out,
-                           Backend backend) throws IOException {
-        for (String name : estimators) {
-            SearchConfig cfg = base.withOverrides(List.of("search.estimator=" + name));
-            Instance instance = backend.open(cfg);
-            SearchSetup setup = instance.setup();
-            CountingOracle oracle = new CountingOracle(instance.oracle());
-            SearchState state = setup.initialState();
-            SearchLoop loop = setup.loop(oracle, null); // only step() is used: no listener needed
-            double lr = setup.schedule.at(0);
-            List<Double> times = new ArrayList<>();
-            List<Double> overheads = new ArrayList<>();
-            long passes0 = 0;
-            long units0 = 0;
-            for (int i = 0; i < warmup + steps; i++) {
-                if (i == warmup) {
-                    passes0 = oracle.passes;
-                    units0 = oracle.forwardUnits;
-                }
-                long t0 = System.nanoTime();
-                loop.step(state, 0, i % setup.stepsPerEpoch, lr);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                double overhead = instance.overheadSeconds().getAsDouble();
-                if (i >= warmup) {
-                    times.add(seconds);
-                    overheads.add(overhead);
+    /**
+     * Times the estimators on {@code backend}; one JSON line per estimator. One after the other, or with
+     * {@code interleave} in turns (one step of each per round, all networks alive at once), so that a
+     * noisy machine's slow spells hit every estimator alike; each line then also carries the median
+     * over rounds of its step time divided by the first estimator's step time in the same round.
+     */
+    public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, boolean interleave,
+                           PrintStream out, Backend backend) throws IOException {
+        if (!interleave) {
+            for (String name : estimators) {
+                Timer timer = new Timer(base, name, backend);
+                try {
+                    for (int i = 0; i < warmup + steps; i++) {
+                        timer.step(i, warmup);
+                    }
+                    timer.print(warmup, steps, null, out);
+                } finally {
+                    timer.close();
                 }
             }
+            return;
+        }
+        List<Timer> timers = new ArrayList<>();
+        try {
+            for (String name : estimators) {
+                timers.add(new Timer(base, name, backend));
+            }
+            for (int i = 0; i < warmup + steps; i++) {
+                for (Timer timer : timers) {
+                    timer.step(i, warmup);
+                }
+            }
+            List<Double> first = timers.get(0).times;
+            for (Timer timer : timers) {
+                List<Double> ratios = new ArrayList<>();
+                for (int i = 0; i < steps; i++) {
+                    ratios.add(timer.times.get(i) / first.get(i));
+                }
+                timer.print(warmup, steps, median(ratios), out);
+            }
+        } finally {
+            for (Timer timer : timers) {
+                timer.close();
+            }
+        }
+    }
+
+    /** One estimator's search state, loop and step times. */
+    private static final class Timer {
+        final String name;
+        final SearchConfig cfg;
+        final Instance instance;
+        final SearchSetup setup;
+        final CountingOracle oracle;
+        final SearchState state;
+        final SearchLoop loop;
+        final double lr;
+        final List<Double> times = new ArrayList<>();
+        final List<Double> overheads = new ArrayList<>();
+        long passes0;
+        long units0;
+
+        Timer(SearchConfig base, String name, Backend backend) throws IOException {
+            this.name = name;
+            cfg = base.withOverrides(List.of("search.estimator=" + name));
+            instance = backend.open(cfg);
+            setup = instance.setup();
+            oracle = new CountingOracle(instance.oracle());
+            state = setup.initialState();
+            loop = setup.loop(oracle, null); // only step() is used: no listener needed
+            lr = setup.schedule.at(0);
+        }
+
+        void step(int i, int warmup) {
+            if (i == warmup) {
+                passes0 = oracle.passes;
+                units0 = oracle.forwardUnits;
+            }
+            long t0 = System.nanoTime();
+            loop.step(state, 0, i % setup.stepsPerEpoch, lr);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double overhead = instance.overheadSeconds().getAsDouble();
+            if (i >= warmup) {
+                times.add(seconds);
+                overheads.add(overhead);
+            }
+        }
+
+        void print(int warmup, int steps, Double ratioToFirst, PrintStream out) throws IOException {
             double median = median(times);
             double passesPerStep = (double) (oracle.passes - passes0) / steps;
             int batch = cfg.search().batch();
@@ -106,9 +167,16 @@ public final class Bench {
                     .put("forward_gflop_per_image", round(fwdFlopImage / 1e9))
                     .put("nominal_step_gflop", round(stepFlop / 1e9)).put("effective_gflops", round(stepFlop / median / 1e9))
                     .put("weight_params", setup.network.weightLayout().size()).put("peak_rss_mb", peakRssMb())
-                    .put("kernels", "hand-written Java, " + cfg.compute().precision());
+                    .put("kernels", "hand-written Java, " + cfg.compute().precision() + (Blas1.VECTORISED
+                            ? ", Vector API" : ", scalar loops (the JVM lacks " + Blas1.JVM_OPTION + ")"));
+            if (ratioToFirst != null) {
+                n.put("interleaved", true).put("median_step_ratio_to_first", round(ratioToFirst));
+            }
             n.set("step_times_s", JSON.valueToTree(times.stream().map(Bench::round).toList()));
             out.println(JSON.writeValueAsString(n));
+        }
+
+        void close() throws IOException {
             try {
                 instance.resources().close();
             } catch (Exception e) {

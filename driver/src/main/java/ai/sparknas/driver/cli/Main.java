@@ -76,7 +76,7 @@ public final class Main {
         @Override
         public Integer call() throws IOException {
             bench.validate();
-            Bench.run(options.load(), bench.estimators, bench.warmup, bench.steps, System.out);
+            Bench.run(options.load(), bench.estimators, bench.warmup, bench.steps, bench.interleave, System.out);
             return 0;
         }
     }
@@ -117,6 +117,10 @@ public final class Main {
 
         @Option(names = "--steps", description = "timed steps (default: ${DEFAULT-VALUE})")
         public int steps = 5;
+
+        @Option(names = "--interleave", description = "step the estimators in turns, all alive at once, and report"
+                + " each one's median step-time ratio to the first (for comparisons on a noisy machine)")
+        public boolean interleave;
 
         public void validate() {
             if (steps < 1 || warmup < 0) {

@@ -9,18 +9,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The bench prints one well-formed JSON line per estimator with the passes each estimator makes. */
+/**
+ * The bench prints one well-formed JSON line per estimator with the passes each estimator makes; in
+ * turns, each line also carries its median per-round step-time ratio to the first estimator.
+ */
 class BenchTest {
 
-    @Test
-    void oneLinePerEstimatorWithItsPassCount() throws Exception {
+    @ParameterizedTest(name = "interleave {0}")
+    @ValueSource(booleans = {false, true})
+    void oneLinePerEstimatorWithItsPassCount(boolean interleave) throws Exception {
         SearchConfig cfg = SearchConfig.load(null, List.of("data.limit=64", "search.layers=3", "search.channels=4",
                 "search.batch=8", "compute.threads=2"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Bench.run(cfg, SearchConfig.ESTIMATORS, 0, 2, new PrintStream(out, true, StandardCharsets.UTF_8));
+        Bench.run(cfg, SearchConfig.ESTIMATORS, 0, 3, interleave, new PrintStream(out, true, StandardCharsets.UTF_8));
         String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
         assertEquals(3, lines.length);
         // passes per step = the estimator's α passes + the weight step
@@ -28,12 +34,23 @@ class BenchTest {
         // forward units per step, the anchor's convention: 5, 13 and 16 for first, second, amended
         int[] units = {5, 13, 16};
         ObjectMapper json = new ObjectMapper();
+        JsonNode firstTimes = json.readTree(lines[0]).get("step_times_s");
         for (int i = 0; i < 3; i++) {
             JsonNode n = json.readTree(lines[i]);
+            if (interleave) {
+                List<Double> ratios = new ArrayList<>();
+                for (int k = 0; k < 3; k++) {
+                    ratios.add(n.get("step_times_s").get(k).asDouble() / firstTimes.get(k).asDouble());
+                }
+                ratios.sort(Double::compare);
+                assertEquals(ratios.get(1), n.get("median_step_ratio_to_first").asDouble(), 1e-3 * ratios.get(1));
+            } else {
+                assertTrue(n.get("median_step_ratio_to_first") == null, "no ratio when run one after the other");
+            }
             assertEquals(SearchConfig.ESTIMATORS.get(i), n.get("estimator").asText());
             assertEquals(passes[i], n.get("passes_per_step").asDouble(), 0.0);
             assertTrue(n.get("median_step_s").asDouble() > 0);
-            assertEquals(2, n.get("step_times_s").size());
+            assertEquals(3, n.get("step_times_s").size());
             assertTrue(n.get("effective_gflops").asDouble() > 0 && n.get("peak_rss_mb").asDouble() > 0);
             assertEquals(n.get("median_step_s").asDouble() / passes[i], n.get("per_pass_s").asDouble(), 1e-4);
             double perUnit = n.get("forward_gflop_per_image").asDouble() * n.get("batch").asInt();

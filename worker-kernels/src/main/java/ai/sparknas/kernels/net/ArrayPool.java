@@ -17,12 +17,21 @@ final class ArrayPool {
     private final List<double[]> lent = new ArrayList<>();
 
     /** A zero-filled array of length {@code n}, owned by the current pass. */
-    synchronized double[] take(int n) {
+    double[] take(int n) {
+        return take(n, true);
+    }
+
+    /** An array of length {@code n} with arbitrary contents, for an output its kernel writes in full. */
+    double[] takeToOverwrite(int n) {
+        return take(n, false);
+    }
+
+    private synchronized double[] take(int n, boolean zero) {
         ArrayDeque<double[]> q = free.get(n);
         double[] a = q == null ? null : q.poll();
         if (a == null) {
             a = new double[n];
-        } else {
+        } else if (zero) {
             java.util.Arrays.fill(a, 0);
         }
         lent.add(a);

@@ -26,7 +26,7 @@ final class BatchNorm {
         int plane = x.plane();
         int m = x.n * plane;
         double[] inv = new double[x.c];
-        Tensor xhat = x.like(true);
+        Tensor xhat = x.toOverwrite(x.n, x.c, x.h, x.w);
         t.parallel(x.c, c -> {
             double sum = 0;
             for (int n = 0; n < x.n; n++) {
@@ -53,7 +53,7 @@ final class BatchNorm {
         boolean affine = gammaOff >= 0;
         Tensor y = xhat;
         if (affine) {
-            y = x.like(true);
+            y = x.toOverwrite(x.n, x.c, x.h, x.w);
             for (int c = 0; c < x.c; c++) {
                 double g = t.weights[gammaOff + c];
                 double bt = t.weights[betaOff + c];

@@ -24,6 +24,9 @@ public final class Blas1 {
     /** Elements per 256-bit vector: 4 in float64, 8 in float32. */
     static final int LANES = 32 / Double.BYTES;
 
+    /** The JVM option that makes the Vector API available (every JVM that runs kernels should have it). */
+    public static final String JVM_OPTION = "--add-modules=jdk.incubator.vector";
+
     /** Whether the Vector API module is present in this JVM (then {@code Blas1Vector} does the work). */
     public static final boolean VECTORISED = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && !Boolean.getBoolean("sparknas.scalar-kernels");
@@ -135,6 +138,29 @@ public final class Blas1 {
         double s = acc[0] + acc[LANES];
         for (int l = 1; l < LANES; l++) {
             s += acc[l] + acc[LANES + l];
+        }
+        return s;
+    }
+
+    /**
+     * The dot of the blocked kernels ({@link Gemm#dots}, {@link Correlation#dots}), which run many dots
+     * side by side and so keep ONE accumulator each: lane l sums the elements j ≡ l mod LANES of the
+     * whole vectors, the lanes are added in order, then the remaining elements by fused multiply-adds.
+     */
+    static double dotOneAccumulatorScalar(double[] a, int ao, double[] b, int bo, int len) {
+        double[] acc = new double[LANES];
+        int body = len - len % LANES;
+        for (int j = 0; j < body; j += LANES) {
+            for (int l = 0; l < LANES; l++) {
+                acc[l] = Math.fma(a[ao + j + l], b[bo + j + l], acc[l]);
+            }
+        }
+        double s = acc[0];
+        for (int l = 1; l < LANES; l++) {
+            s += acc[l];
+        }
+        for (int j = body; j < len; j++) {
+            s = Math.fma(a[ao + j], b[bo + j], s);
         }
         return s;
     }

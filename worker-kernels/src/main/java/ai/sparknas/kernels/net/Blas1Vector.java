@@ -68,10 +68,29 @@ final class Blas1Vector {
     }
 
     /** lane 0 + lane 1 + … in that order, as Blas1's scalar code (reduceLanes' order is unspecified). */
-    private static double lanesInOrder(DoubleVector acc) {
+    static double lanesInOrder(DoubleVector acc) {
         double s = acc.lane(0);
         for (int l = 1; l < L; l++) {
             s += acc.lane(l);
+        }
+        return s;
+    }
+
+    /** {@link Blas1#dotOneAccumulatorScalar} on vectors. */
+    static double dotOneAccumulator(double[] a, int ao, double[] b, int bo, int len) {
+        DoubleVector acc = DoubleVector.zero(S);
+        int body = S.loopBound(len);
+        for (int j = 0; j < body; j += L) {
+            acc = DoubleVector.fromArray(S, a, ao + j).fma(DoubleVector.fromArray(S, b, bo + j), acc);
+        }
+        return finish(acc, a, ao, b, bo, body, len);
+    }
+
+    /** Lanes in order, then the elements from {@code body} on by fused multiply-adds. */
+    static double finish(DoubleVector acc, double[] a, int ao, double[] b, int bo, int body, int len) {
+        double s = lanesInOrder(acc);
+        for (int j = body; j < len; j++) {
+            s = Math.fma(a[ao + j], b[bo + j], s);
         }
         return s;
     }

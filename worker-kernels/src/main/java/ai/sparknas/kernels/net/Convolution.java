@@ -68,8 +68,10 @@ final class Convolution {
     /**
      * Stride-1 "same" depthwise convolution on zero-padded planes: with the input padded to
      * {@code (H+2p)×(W+2p)} and the output kept at the padded row pitch, every tap is ONE contiguous
-     * axpy (or dot) over {@code H·(W+2p)} values instead of H short rows; the pitch's extra columns
-     * are scratch that is dropped (forward) or zero (backward).
+     * run over {@code H·(W+2p)} values instead of H short rows ({@link Correlation}); the pitch's extra
+     * columns are scratch that is dropped (forward) or zero (backward). The input gradient is the
+     * same correlation of the output gradient with the taps' shifts negated, read from a copy with
+     * a zero margin of the largest shift in front.
      */
     private static Tensor depthwiseSame(Tape t, Tensor x, int off, int k, int p, int d) {
         int h = x.h;
@@ -77,7 +79,16 @@ final class Convolution {
         int pitch = w + 2 * p;
         int padded = (h + 2 * p) * pitch + 2 * p; // the last taps read 2p scratch values past the last row
         int span = h * pitch;
-        Tensor y = x.sibling(x.n, x.c, h, w);
+        int[] shift = new int[k * k];
+        int[] back = new int[k * k];
+        for (int ki = 0; ki < k; ki++) {
+            for (int kj = 0; kj < k; kj++) {
+                shift[ki * k + kj] = ki * d * pitch + kj * d;
+                back[ki * k + kj] = -shift[ki * k + kj];
+            }
+        }
+        int margin = shift[k * k - 1]; // = 2·(p·pitch + p): the interior starts half-way into it
+        Tensor y = x.toOverwrite(x.n, x.c, h, w);
         t.countMacs((long) y.v.length * k * k);
         double[] wt = t.weights;
         t.parallel(x.n * x.c, nc -> {
@@ -85,11 +96,7 @@ final class Convolution {
             double[] in = pad(x.v, nc * x.plane(), h, w, p, padded, 0, 0);
             double[] out = Scratch.plane(1, span);
             java.util.Arrays.fill(out, 0, span, 0);
-            for (int ki = 0; ki < k; ki++) {
-                for (int kj = 0; kj < k; kj++) {
-                    axpy(wt[off + (c * k + ki) * k + kj], in, ki * d * pitch + kj * d, out, 0, span);
-                }
-            }
+            Correlation.accumulate(wt, off + c * k * k, shift, in, 0, out, 0, span);
             for (int r = 0; r < h; r++) {
                 System.arraycopy(out, r * pitch, y.v, nc * x.plane() + r * w, w);
             }
@@ -101,34 +108,25 @@ final class Convolution {
             }
             double[] dx = x.needsGrad ? x.grad() : null;
             t.parallel(x.c, c -> {
-                double[] dyp = Scratch.plane(1, span);
-                double[] dxp = Scratch.plane(2, padded);
-                java.util.Arrays.fill(dyp, 0, span, 0); // the pitch's extra columns stay zero below
+                // dy at the padded pitch after a zero margin; the pitch's extra columns stay zero below
+                double[] dyp = Scratch.plane(1, margin + padded);
+                double[] dxp = Scratch.plane(2, span);
+                java.util.Arrays.fill(dyp, 0, margin + padded, 0);
                 for (int n = 0; n < x.n; n++) {
                     int nc = n * x.c + c;
                     for (int r = 0; r < h; r++) {
-                        System.arraycopy(dy, nc * x.plane() + r * w, dyp, r * pitch, w);
+                        System.arraycopy(dy, nc * x.plane() + r * w, dyp, margin + r * pitch, w);
                     }
-                    double[] in = t.wantsWeightGrad() ? pad(x.v, nc * x.plane(), h, w, p, padded, 0, 0) : null;
-                    if (dx != null) {
-                        java.util.Arrays.fill(dxp, 0, padded, 0);
-                    }
-                    for (int ki = 0; ki < k; ki++) {
-                        for (int kj = 0; kj < k; kj++) {
-                            int wi = off + (c * k + ki) * k + kj;
-                            int shift = ki * d * pitch + kj * d;
-                            if (dx != null) {
-                                axpy(wt[wi], dyp, 0, dxp, shift, span);
-                            }
-                            if (in != null) {
-                                t.weightGrad[wi] += dot(dyp, 0, in, shift, span);
-                            }
-                        }
-                    }
-                    if (dx != null) {
+                    if (dx != null) { // ∂x at padded (r + p, col + p), kept at span index r·pitch + col
+                        java.util.Arrays.fill(dxp, 0, span, 0);
+                        Correlation.accumulate(wt, off + c * k * k, back, dyp, margin + margin / 2, dxp, 0, span);
                         for (int r = 0; r < h; r++) {
-                            axpy(1, dxp, (r + p) * pitch + p, dx, nc * x.plane() + r * w, w);
+                            axpy(1, dxp, r * pitch, dx, nc * x.plane() + r * w, w);
                         }
+                    }
+                    if (t.wantsWeightGrad()) {
+                        double[] in = pad(x.v, nc * x.plane(), h, w, p, padded, 0, 0);
+                        Correlation.dots(dyp, margin, shift, in, 0, span, t.weightGrad, off + c * k * k);
                     }
                 }
             });
@@ -150,7 +148,7 @@ final class Convolution {
         int reach = (k - 1) * d / 2;
         int phaseSize = (oh + reach + 1) * pitch; // every tap's read of the span stays inside
         int span = oh * pitch;
-        Tensor y = x.sibling(x.n, x.c, oh, ow);
+        Tensor y = x.toOverwrite(x.n, x.c, oh, ow);
         t.countMacs((long) y.v.length * k * k);
         double[] wt = t.weights;
         t.parallel(x.n * x.c, nc -> {
@@ -218,12 +216,19 @@ final class Convolution {
         for (int a = 0; a < 2; a++) {
             for (int b = 0; b < 2; b++) {
                 double[] ph = Scratch.plane(a * 2 + b, size);
-                for (int i = 0, at = 0; at < size; i++) {
+                int j0 = firstInside(b, p);
+                int j1 = Math.min(pitch, lastInside(b, p, x.w) + 1);
+                for (int i = 0, at = 0; at < size; i++, at += pitch) {
                     int r = 2 * i + a - p;
-                    for (int j = 0; j < pitch; j++, at++) {
-                        int col = 2 * j + b - p;
-                        ph[at] = r >= 0 && r < x.h && col >= 0 && col < x.w ? x.v[from + r * x.w + col] : 0;
+                    if (r < 0 || r >= x.h) {
+                        java.util.Arrays.fill(ph, at, at + pitch, 0);
+                        continue;
                     }
+                    java.util.Arrays.fill(ph, at, at + j0, 0);
+                    for (int j = j0, src = from + r * x.w + 2 * j0 + b - p; j < j1; j++, src += 2) {
+                        ph[at + j] = x.v[src];
+                    }
+                    java.util.Arrays.fill(ph, at + j1, at + pitch, 0);
                 }
                 q[a * 2 + b] = ph;
             }
@@ -236,17 +241,29 @@ final class Convolution {
         for (int a = 0; a < 2; a++) {
             for (int b = 0; b < 2; b++) {
                 double[] ph = q[a * 2 + b];
-                for (int i = 0, at = 0; at < size; i++) {
+                int j0 = firstInside(b, p);
+                int j1 = Math.min(pitch, lastInside(b, p, w) + 1);
+                for (int i = 0, at = 0; at < size; i++, at += pitch) {
                     int r = 2 * i + a - p;
-                    for (int j = 0; j < pitch; j++, at++) {
-                        int col = 2 * j + b - p;
-                        if (r >= 0 && r < h && col >= 0 && col < w) {
-                            dx[from + r * w + col] += ph[at];
-                        }
+                    if (r < 0 || r >= h) {
+                        continue;
+                    }
+                    for (int j = j0, dst = from + r * w + 2 * j0 + b - p; j < j1; j++, dst += 2) {
+                        dx[dst] += ph[at + j];
                     }
                 }
             }
         }
+    }
+
+    /** The first phase column j whose pixel column {@code 2j + b − p} is ≥ 0. */
+    private static int firstInside(int b, int p) {
+        return Math.max(0, (p - b + 1) / 2);
+    }
+
+    /** The last phase column j whose pixel column {@code 2j + b − p} is < w. */
+    private static int lastInside(int b, int p, int w) {
+        return Math.floorDiv(w - 1 + p - b, 2);
     }
 
     /**
@@ -260,7 +277,9 @@ final class Convolution {
         for (int r = 0; r < h; r++) {
             int at = (r + p) * pitch + p;
             System.arraycopy(v, from + r * w, out, at, w);
-            java.util.Arrays.fill(out, at + w, at + w + 2 * p, fill); // right border, next row's left border
+            for (int q = at + w, end = at + w + 2 * p; q < end; q++) { // right border, next row's left border
+                out[q] = fill;
+            }
         }
         java.util.Arrays.fill(out, (h + p) * pitch + p, size, fill);
         return out;
@@ -332,14 +351,8 @@ final class Convolution {
         Tensor y = x.sibling(x.n, cout, x.h, x.w);
         t.countMacs((long) y.v.length * cin);
         double[] wt = t.weights;
-        t.parallel(x.n, n -> {
-            for (int o = 0; o < cout; o++) {
-                int yb = (n * cout + o) * plane;
-                for (int i = 0; i < cin; i++) {
-                    axpy(wt[off + o * cin + i], x.v, (n * cin + i) * plane, y.v, yb, plane);
-                }
-            }
-        });
+        t.parallel(x.n, n -> Gemm.accumulate(wt, off, cin, 1, cout, cin, x.v, n * cin * plane, plane,
+                y.v, n * cout * plane, plane, plane));
         t.onBackward(() -> {
             double[] dy = y.gradOrNull();
             if (dy == null) {
@@ -347,23 +360,18 @@ final class Convolution {
             }
             if (x.needsGrad) {
                 double[] dx = x.grad();
-                t.parallel(x.n, n -> {
-                    for (int i = 0; i < cin; i++) {
-                        int xb = (n * cin + i) * plane;
-                        for (int o = 0; o < cout; o++) {
-                            axpy(wt[off + o * cin + i], dy, (n * cout + o) * plane, dx, xb, plane);
-                        }
-                    }
-                });
+                t.parallel(x.n, n -> Gemm.accumulate(wt, off, 1, cin, cin, cout, dy, n * cout * plane, plane,
+                        dx, n * cin * plane, plane, plane));
             }
             if (t.wantsWeightGrad()) {
-                t.parallel(cout, o -> {
-                    for (int i = 0; i < cin; i++) {
-                        double s = 0;
-                        for (int n = 0; n < x.n; n++) {
-                            s += dot(dy, (n * cout + o) * plane, x.v, (n * cin + i) * plane, plane);
-                        }
-                        t.weightGrad[off + o * cin + i] += s;
+                // ∂W(o, i) = Σ_n ⟨∂y(n, o), x(n, i)⟩, images in order; rows of W split across the team
+                int rowsPerChunk = 2;
+                t.parallel((cout + rowsPerChunk - 1) / rowsPerChunk, chunk -> {
+                    int o0 = chunk * rowsPerChunk;
+                    int rows = Math.min(rowsPerChunk, cout - o0);
+                    for (int n = 0; n < x.n; n++) {
+                        Gemm.dots(dy, (n * cout + o0) * plane, plane, rows, x.v, n * cin * plane, plane, cin, plane,
+                                t.weightGrad, off + o0 * cin, cin, 1);
                     }
                 });
             }

@@ -9,7 +9,7 @@ final class Layers {
     }
 
     static Tensor relu(Tape t, Tensor x) {
-        Tensor y = x.like(true);
+        Tensor y = x.toOverwrite(x.n, x.c, x.h, x.w);
         int per = x.v.length / x.n;
         t.parallel(x.n, n -> Blas1.relu(x.v, y.v, n * per, (n + 1) * per));
         t.onBackward(() -> {
@@ -56,7 +56,7 @@ final class Layers {
     static Tensor concat(Tape t, List<Tensor> parts) {
         Tensor first = parts.get(0);
         int c = parts.stream().mapToInt(p -> p.c).sum();
-        Tensor y = first.sibling(first.n, c, first.h, first.w);
+        Tensor y = first.toOverwrite(first.n, c, first.h, first.w);
         int plane = first.plane();
         int at = 0;
         for (Tensor p : parts) {

@@ -21,7 +21,7 @@ final class Pooling {
         int pitch = x.w + 2;
         int span = x.h * pitch;
         int size = (x.h + 2) * pitch + 2; // the last taps read 2 values past the bottom border row
-        Tensor y = x.sibling(x.n, x.c, oh, ow);
+        Tensor y = x.toOverwrite(x.n, x.c, oh, ow);
         int[] arg = new int[y.v.length]; // where each output's maximum came from, as an index into x
         t.parallel(x.n * x.c, nc -> {
             int ib = nc * x.plane();
@@ -72,7 +72,7 @@ final class Pooling {
                 inv[r * ow + c] = (double) 1 / (rows * cols);
             }
         }
-        Tensor y = x.sibling(x.n, x.c, oh, ow);
+        Tensor y = x.toOverwrite(x.n, x.c, oh, ow);
         t.parallel(x.n * x.c, nc -> {
             double[] in = Convolution.pad(x.v, nc * x.plane(), x.h, x.w, 1, size, 0, 0);
             double[] sum = Scratch.plane(1, span);

@@ -10,6 +10,7 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.LoggerFactory;
 
 /**
  * The DARTS super-network of a {@link SearchSpace} (spec §4) over one flat weight vector ω and one
@@ -23,6 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class SuperNetwork implements NetworkKernel {
 
+    private static volatile boolean warnedScalar;
+
     private final SearchSpace space;
     private final ParameterLayout weights = new ParameterLayout();
     private final ParameterLayout alphas = new ParameterLayout();
@@ -34,6 +37,11 @@ public final class SuperNetwork implements NetworkKernel {
      * @param threads kernel worker threads; 1 runs everything on the calling thread
      */
     public SuperNetwork(SearchSpace space, int threads) {
+        if (!Blas1.VECTORISED && !warnedScalar) {
+            warnedScalar = true;
+            LoggerFactory.getLogger(SuperNetwork.class).warn("the kernels run as scalar loops, 2-3x slower (same results):"
+                    + " start this JVM with {} to use the Vector API", Blas1.JVM_OPTION);
+        }
         this.space = space;
         this.pool = threads > 1 ? new KernelTeam(threads) : null;
         for (String block : space.alphaBlocks()) {

@@ -65,6 +65,15 @@ final class Tensor {
         return new Tensor(n, c, h, w, grad, pool);
     }
 
+    /**
+     * A tensor of this shape, or of another, whose kernel writes every value: its value array is not
+     * zero-filled (it may hold an earlier pass's values).
+     */
+    Tensor toOverwrite(int n2, int c2, int h2, int w2) {
+        int size = n2 * c2 * h2 * w2;
+        return new Tensor(n2, c2, h2, w2, pool == null ? new double[size] : pool.takeToOverwrite(size), true, pool);
+    }
+
     /** A new tensor of another shape, from the same pool. */
     Tensor sibling(int n2, int c2, int h2, int w2) {
         return new Tensor(n2, c2, h2, w2, true, pool);

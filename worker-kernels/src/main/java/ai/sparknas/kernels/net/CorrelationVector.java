@@ -1,0 +1,84 @@
+package ai.sparknas.kernels.net;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/** {@link Correlation} on the Vector API (same arithmetic, same order per element). */
+final class CorrelationVector {
+
+    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_256;
+    private static final int L = Blas1.LANES;
+
+    private CorrelationVector() {
+    }
+
+    /** Blocks of 4 vectors: each tap's multiply-add waits on the previous one, so 4 chains run side by side. */
+    static void accumulate(double[] a, int aOff, int[] shift, double[] in, int inOff, double[] out, int outOff, int len) {
+        int taps = shift.length;
+        int j = 0;
+        for (; j + 4 * L <= len; j += 4 * L) {
+            int o = outOff + j;
+            DoubleVector c0 = DoubleVector.fromArray(S, out, o);
+            DoubleVector c1 = DoubleVector.fromArray(S, out, o + L);
+            DoubleVector c2 = DoubleVector.fromArray(S, out, o + 2 * L);
+            DoubleVector c3 = DoubleVector.fromArray(S, out, o + 3 * L);
+            for (int t = 0; t < taps; t++) {
+                DoubleVector w = DoubleVector.broadcast(S, a[aOff + t]);
+                int at = inOff + shift[t] + j;
+                c0 = DoubleVector.fromArray(S, in, at).fma(w, c0);
+                c1 = DoubleVector.fromArray(S, in, at + L).fma(w, c1);
+                c2 = DoubleVector.fromArray(S, in, at + 2 * L).fma(w, c2);
+                c3 = DoubleVector.fromArray(S, in, at + 3 * L).fma(w, c3);
+            }
+            c0.intoArray(out, o);
+            c1.intoArray(out, o + L);
+            c2.intoArray(out, o + 2 * L);
+            c3.intoArray(out, o + 3 * L);
+        }
+        for (; j + L <= len; j += L) {
+            DoubleVector c = DoubleVector.fromArray(S, out, outOff + j);
+            for (int t = 0; t < taps; t++) {
+                c = DoubleVector.fromArray(S, in, inOff + shift[t] + j).fma(DoubleVector.broadcast(S, a[aOff + t]), c);
+            }
+            c.intoArray(out, outOff + j);
+        }
+        for (; j < len; j++) {
+            double c = out[outOff + j];
+            for (int t = 0; t < taps; t++) {
+                c = Math.fma(a[aOff + t], in[inOff + shift[t] + j], c);
+            }
+            out[outOff + j] = c;
+        }
+    }
+
+    /** Taps in groups of 4: each vector of a is loaded once for 4 dots. */
+    static void dots(double[] a, int aOff, int[] shift, double[] in, int inOff, int len, double[] out, int outOff) {
+        int taps = shift.length;
+        int body = S.loopBound(len);
+        int t = 0;
+        for (; t + 4 <= taps; t += 4) {
+            int i0 = inOff + shift[t];
+            int i1 = inOff + shift[t + 1];
+            int i2 = inOff + shift[t + 2];
+            int i3 = inOff + shift[t + 3];
+            DoubleVector s0 = DoubleVector.zero(S);
+            DoubleVector s1 = DoubleVector.zero(S);
+            DoubleVector s2 = DoubleVector.zero(S);
+            DoubleVector s3 = DoubleVector.zero(S);
+            for (int j = 0; j < body; j += L) {
+                DoubleVector x = DoubleVector.fromArray(S, a, aOff + j);
+                s0 = x.fma(DoubleVector.fromArray(S, in, i0 + j), s0);
+                s1 = x.fma(DoubleVector.fromArray(S, in, i1 + j), s1);
+                s2 = x.fma(DoubleVector.fromArray(S, in, i2 + j), s2);
+                s3 = x.fma(DoubleVector.fromArray(S, in, i3 + j), s3);
+            }
+            out[outOff + t] += Blas1Vector.finish(s0, a, aOff, in, i0, body, len);
+            out[outOff + t + 1] += Blas1Vector.finish(s1, a, aOff, in, i1, body, len);
+            out[outOff + t + 2] += Blas1Vector.finish(s2, a, aOff, in, i2, body, len);
+            out[outOff + t + 3] += Blas1Vector.finish(s3, a, aOff, in, i3, body, len);
+        }
+        for (; t < taps; t++) {
+            out[outOff + t] += Blas1Vector.dotOneAccumulator(a, aOff, in, inOff + shift[t], len);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package ai.sparknas.kernels.net;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/** {@link Gemm} on the Vector API (same arithmetic, same order per element). */
+final class GemmVector {
+
+    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_256;
+    private static final int L = Blas1.LANES;
+
+    private GemmVector() {
+    }
+
+    static void accumulate(double[] a, int aOff, int rowStride, int colStride, int rows, int k,
+                           double[] x, int xOff, int xPitch, double[] y, int yOff, int yPitch, int len) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            fourRows(a, aOff + r * rowStride, rowStride, colStride, k, x, xOff, xPitch, y, yOff + r * yPitch, yPitch, len);
+        }
+        for (; r < rows; r++) {
+            oneRow(a, aOff + r * rowStride, colStride, k, x, xOff, xPitch, y, yOff + r * yPitch, len);
+        }
+    }
+
+    private static void fourRows(double[] a, int aOff, int rs, int cs, int k, double[] x, int xOff, int xPitch,
+                                 double[] y, int yOff, int yPitch, int len) {
+        int y0 = yOff;
+        int y1 = yOff + yPitch;
+        int y2 = yOff + 2 * yPitch;
+        int y3 = yOff + 3 * yPitch;
+        int j = 0;
+        for (; j + 2 * L <= len; j += 2 * L) {
+            DoubleVector c00 = DoubleVector.fromArray(S, y, y0 + j);
+            DoubleVector c01 = DoubleVector.fromArray(S, y, y0 + j + L);
+            DoubleVector c10 = DoubleVector.fromArray(S, y, y1 + j);
+            DoubleVector c11 = DoubleVector.fromArray(S, y, y1 + j + L);
+            DoubleVector c20 = DoubleVector.fromArray(S, y, y2 + j);
+            DoubleVector c21 = DoubleVector.fromArray(S, y, y2 + j + L);
+            DoubleVector c30 = DoubleVector.fromArray(S, y, y3 + j);
+            DoubleVector c31 = DoubleVector.fromArray(S, y, y3 + j + L);
+            for (int i = 0; i < k; i++) {
+                int xi = xOff + i * xPitch + j;
+                DoubleVector x0 = DoubleVector.fromArray(S, x, xi);
+                DoubleVector x1 = DoubleVector.fromArray(S, x, xi + L);
+                int ai = aOff + i * cs;
+                DoubleVector w = DoubleVector.broadcast(S, a[ai]);
+                c00 = x0.fma(w, c00);
+                c01 = x1.fma(w, c01);
+                w = DoubleVector.broadcast(S, a[ai + rs]);
+                c10 = x0.fma(w, c10);
+                c11 = x1.fma(w, c11);
+                w = DoubleVector.broadcast(S, a[ai + 2 * rs]);
+                c20 = x0.fma(w, c20);
+                c21 = x1.fma(w, c21);
+                w = DoubleVector.broadcast(S, a[ai + 3 * rs]);
+                c30 = x0.fma(w, c30);
+                c31 = x1.fma(w, c31);
+            }
+            c00.intoArray(y, y0 + j);
+            c01.intoArray(y, y0 + j + L);
+            c10.intoArray(y, y1 + j);
+            c11.intoArray(y, y1 + j + L);
+            c20.intoArray(y, y2 + j);
+            c21.intoArray(y, y2 + j + L);
+            c30.intoArray(y, y3 + j);
+            c31.intoArray(y, y3 + j + L);
+        }
+        if (j < len) { // the last columns, one row at a time
+            for (int q = 0; q < 4; q++) {
+                oneRowFrom(a, aOff + q * rs, cs, k, x, xOff, xPitch, y, yOff + q * yPitch, j, len);
+            }
+        }
+    }
+
+    private static void oneRow(double[] a, int aOff, int cs, int k, double[] x, int xOff, int xPitch,
+                               double[] y, int yOff, int len) {
+        oneRowFrom(a, aOff, cs, k, x, xOff, xPitch, y, yOff, 0, len);
+    }
+
+    private static void oneRowFrom(double[] a, int aOff, int cs, int k, double[] x, int xOff, int xPitch,
+                                   double[] y, int yOff, int from, int len) {
+        int j = from;
+        for (; j + L <= len; j += L) {
+            DoubleVector c = DoubleVector.fromArray(S, y, yOff + j);
+            for (int i = 0; i < k; i++) {
+                c = DoubleVector.fromArray(S, x, xOff + i * xPitch + j).fma(DoubleVector.broadcast(S, a[aOff + i * cs]), c);
+            }
+            c.intoArray(y, yOff + j);
+        }
+        for (; j < len; j++) {
+            double c = y[yOff + j];
+            for (int i = 0; i < k; i++) {
+                c = Math.fma(a[aOff + i * cs], x[xOff + i * xPitch + j], c);
+            }
+            y[yOff + j] = c;
+        }
+    }
+
+    /** Blocks of 2 rows of A × 4 rows of B: 8 dots side by side, each vector of A and B loaded once. */
+    static void dots(double[] a, int aOff, int aPitch, int rowsA, double[] b, int bOff, int bPitch, int rowsB, int len,
+                     double[] out, int outOff, int outRow, int outCol) {
+        int body = S.loopBound(len);
+        int r = 0;
+        for (; r + 2 <= rowsA; r += 2) {
+            int a0 = aOff + r * aPitch;
+            int a1 = a0 + aPitch;
+            int c = 0;
+            for (; c + 4 <= rowsB; c += 4) {
+                int b0 = bOff + c * bPitch;
+                int b1 = b0 + bPitch;
+                int b2 = b1 + bPitch;
+                int b3 = b2 + bPitch;
+                DoubleVector s00 = DoubleVector.zero(S);
+                DoubleVector s01 = DoubleVector.zero(S);
+                DoubleVector s02 = DoubleVector.zero(S);
+                DoubleVector s03 = DoubleVector.zero(S);
+                DoubleVector s10 = DoubleVector.zero(S);
+                DoubleVector s11 = DoubleVector.zero(S);
+                DoubleVector s12 = DoubleVector.zero(S);
+                DoubleVector s13 = DoubleVector.zero(S);
+                for (int j = 0; j < body; j += L) {
+                    DoubleVector x0 = DoubleVector.fromArray(S, a, a0 + j);
+                    DoubleVector x1 = DoubleVector.fromArray(S, a, a1 + j);
+                    DoubleVector y = DoubleVector.fromArray(S, b, b0 + j);
+                    s00 = x0.fma(y, s00);
+                    s10 = x1.fma(y, s10);
+                    y = DoubleVector.fromArray(S, b, b1 + j);
+                    s01 = x0.fma(y, s01);
+                    s11 = x1.fma(y, s11);
+                    y = DoubleVector.fromArray(S, b, b2 + j);
+                    s02 = x0.fma(y, s02);
+                    s12 = x1.fma(y, s12);
+                    y = DoubleVector.fromArray(S, b, b3 + j);
+                    s03 = x0.fma(y, s03);
+                    s13 = x1.fma(y, s13);
+                }
+                int o0 = outOff + r * outRow + c * outCol;
+                int o1 = o0 + outRow;
+                out[o0] += Blas1Vector.finish(s00, a, a0, b, b0, body, len);
+                out[o0 + outCol] += Blas1Vector.finish(s01, a, a0, b, b1, body, len);
+                out[o0 + 2 * outCol] += Blas1Vector.finish(s02, a, a0, b, b2, body, len);
+                out[o0 + 3 * outCol] += Blas1Vector.finish(s03, a, a0, b, b3, body, len);
+                out[o1] += Blas1Vector.finish(s10, a, a1, b, b0, body, len);
+                out[o1 + outCol] += Blas1Vector.finish(s11, a, a1, b, b1, body, len);
+                out[o1 + 2 * outCol] += Blas1Vector.finish(s12, a, a1, b, b2, body, len);
+                out[o1 + 3 * outCol] += Blas1Vector.finish(s13, a, a1, b, b3, body, len);
+            }
+            for (; c < rowsB; c++) {
+                for (int q = r; q < r + 2; q++) {
+                    out[outOff + q * outRow + c * outCol] += Blas1Vector.dotOneAccumulator(a, aOff + q * aPitch, b,
+                            bOff + c * bPitch, len);
+                }
+            }
+        }
+        for (; r < rowsA; r++) {
+            for (int c = 0; c < rowsB; c++) {
+                out[outOff + r * outRow + c * outCol] += Blas1Vector.dotOneAccumulator(a, aOff + r * aPitch, b,
+                        bOff + c * bPitch, len);
+            }
+        }
+    }
+}
