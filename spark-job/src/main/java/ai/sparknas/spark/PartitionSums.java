@@ -24,6 +24,8 @@ public final class PartitionSums implements Serializable {
     double computeSeconds;
     /** Kernel threads of the tasks (merged by max), so the metrics show what executors really used. */
     int kernelThreads;
+    /** Tasks whose JVM lacked the Vector API and ran the scalar kernels (merged by sum). */
+    int scalarKernelTasks;
 
     /** For Kryo. */
     PartitionSums() {
@@ -49,6 +51,7 @@ public final class PartitionSums implements Serializable {
                 add(weightGrad, o.weightGrad, "weight"), add(alphaGrad, o.alphaGrad, "alpha"));
         sum.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
         sum.kernelThreads = Math.max(kernelThreads, o.kernelThreads);
+        sum.scalarKernelTasks = scalarKernelTasks + o.scalarKernelTasks;
         return sum;
     }
 

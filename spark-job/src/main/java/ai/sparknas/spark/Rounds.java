@@ -2,6 +2,7 @@ package ai.sparknas.spark;
 
 import ai.sparknas.driver.data.Shard;
 import ai.sparknas.driver.search.SearchSetup;
+import ai.sparknas.kernels.net.Blas1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -86,6 +87,7 @@ final class Rounds implements AutoCloseable {
                 try {
                     PartitionSums sums = pass.compute(s, shard, wbf.value(), dbf == null ? null : dbf.value(), a);
                     sums.kernelThreads = c.threads(cpus);
+                    sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
                     return acc.add(shard.partition(), sums);
                 } finally {
                     c.release(s, cpus);
@@ -102,6 +104,7 @@ final class Rounds implements AutoCloseable {
             r.put("compute_s", total.computeSeconds);
             r.put("overhead_s", Math.max(0, wall - total.computeSeconds));
             r.put("kernel_threads", total.kernelThreads);
+            r.put("scalar_kernel_tasks", total.scalarKernelTasks);
             r.put("broadcast_bytes", bytesOut);
             r.put("result_bytes", results);
             records.add(r);

@@ -63,6 +63,8 @@ class SparkClusterIT {
             if (line.get("type").asText().equals("step")) {
                 for (JsonNode round : line.get("rounds")) {
                     assertEquals(2, round.get("kernel_threads").asInt(), "executors use spark.kernel-threads");
+                    assertEquals(0, round.get("scalar_kernel_tasks").asInt(),
+                            "executor JVMs run the Vector API kernels (spark.executor.extraJavaOptions from the job)");
                 }
             }
         }

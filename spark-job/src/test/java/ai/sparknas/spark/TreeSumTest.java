@@ -105,6 +105,16 @@ class TreeSumTest {
     }
 
     @Test
+    void executorsGetTheVectorApiOnceAndKeepTheirOwnOptions() {
+        String flag = ai.sparknas.kernels.net.Blas1.JVM_OPTION;
+        assertEquals(flag, SparkConfDefaults.apply(new SparkConf()).get("spark.executor.extraJavaOptions"));
+        SparkConf own = new SparkConf().set("spark.executor.extraJavaOptions", "-XX:+UseG1GC");
+        assertEquals("-XX:+UseG1GC " + flag, SparkConfDefaults.apply(own).get("spark.executor.extraJavaOptions"));
+        assertEquals("-XX:+UseG1GC " + flag, SparkConfDefaults.apply(own).get("spark.executor.extraJavaOptions"),
+                "applied twice, still once");
+    }
+
+    @Test
     void javaModuleFlagsOfThePomAreSparksOwn() {
         assertEquals(org.apache.spark.launcher.JavaModuleOptions.defaultModuleOptions(),
                 System.getProperty("spark.java17.options"), "update spark.java17.options in the parent pom.xml");

@@ -75,7 +75,11 @@ final class KernelTeam implements AutoCloseable {
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        runChunk(0, n, loop);
+        try {
+            runChunk(0, n, loop);
+        } catch (RuntimeException | Error e) {
+            failure = e; // still wait below: the workers must be idle before the next loop is published
+        }
         int spins = 0;
         while (pending.get() != 0) {
             // on an oversubscribed machine the worker may be descheduled: stop burning this core for it
@@ -87,6 +91,9 @@ final class KernelTeam implements AutoCloseable {
         }
         Throwable f = failure;
         if (f != null) {
+            if (f instanceof Error err) {
+                throw err;
+            }
             throw f instanceof RuntimeException r ? r : new IllegalStateException("kernel thread failed", f);
         }
     }
