@@ -1,10 +1,11 @@
 package ai.sparknas.kernels.net;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.List;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Recycles the activation and gradient arrays of a pass. Every pass of a network allocates the same
@@ -14,7 +15,7 @@ import java.util.Map;
 final class ArrayPool {
 
     private final Map<Integer, ArrayDeque<double[]>> free = new HashMap<>();
-    private final List<double[]> lent = new ArrayList<>();
+    private final Set<double[]> lent = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** A zero-filled array of length {@code n}, owned by the current pass. */
     double[] take(int n) {
@@ -36,6 +37,13 @@ final class ArrayPool {
         }
         lent.add(a);
         return a;
+    }
+
+    /** Takes back one lent array before the pass ends (its holder will not touch it again). */
+    synchronized void giveBack(double[] a) {
+        if (lent.remove(a)) {
+            free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+        }
     }
 
     /** Ends the pass: every array lent since the last release may be reused. */

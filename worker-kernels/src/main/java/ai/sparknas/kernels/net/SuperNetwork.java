@@ -323,6 +323,10 @@ public final class SuperNetwork implements NetworkKernel {
                 tape.tasks(m, at -> tapes[order[at]].backward());
                 addProxyGradients(states, xs, ops);
                 addProxyGradients(relus, xRelus, ops);
+                for (int q = 0; q < m; q++) { // the next node's operations reuse them: a pass's peak stays low
+                    xs[q].releaseGrad();
+                    xRelus[q].releaseGrad();
+                }
             });
             return out;
         }

@@ -56,6 +56,14 @@ final class Tensor {
         return g;
     }
 
+    /** Returns the gradient buffer to the pool early; the tensor's gradient must not be used again. */
+    void releaseGrad() {
+        if (g != null && pool != null) {
+            pool.giveBack(g);
+        }
+        g = null;
+    }
+
     /** The gradient if anything was accumulated into it, else null (nothing flowed back). */
     double[] gradOrNull() {
         return g;
