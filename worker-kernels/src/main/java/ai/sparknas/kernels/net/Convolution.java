@@ -97,9 +97,7 @@ final class Convolution {
             double[] out = Scratch.plane(1, span);
             java.util.Arrays.fill(out, 0, span, 0);
             Correlation.accumulate(wt, off + c * k * k, shift, in, 0, out, 0, span);
-            for (int r = 0; r < h; r++) {
-                System.arraycopy(out, r * pitch, y.v, nc * x.plane() + r * w, w);
-            }
+            copyRows(out, 0, pitch, y.v, nc * y.plane(), w, h, w);
         });
         t.onBackward(() -> {
             double[] dy = y.gradOrNull();
@@ -114,9 +112,7 @@ final class Convolution {
                 java.util.Arrays.fill(dyp, 0, margin + padded, 0);
                 for (int n = 0; n < x.n; n++) {
                     int nc = n * x.c + c;
-                    for (int r = 0; r < h; r++) {
-                        System.arraycopy(dy, nc * x.plane() + r * w, dyp, margin + r * pitch, w);
-                    }
+                    copyRows(dy, nc * y.plane(), w, dyp, margin, pitch, h, w);
                     if (dx != null) { // ∂x at padded (r + p, col + p), kept at span index r·pitch + col
                         java.util.Arrays.fill(dxp, 0, span, 0);
                         Correlation.accumulate(wt, off + c * k * k, back, dyp, margin + margin / 2, dxp, 0, span);
@@ -162,9 +158,7 @@ final class Convolution {
                             ki * d / 2 * pitch + kj * d / 2, out, 0, span);
                 }
             }
-            for (int r = 0; r < oh; r++) {
-                System.arraycopy(out, r * pitch, y.v, nc * y.plane() + r * ow, ow);
-            }
+            copyRows(out, 0, pitch, y.v, nc * y.plane(), ow, oh, ow);
         });
         t.onBackward(() -> {
             double[] dy = y.gradOrNull();
@@ -178,9 +172,7 @@ final class Convolution {
                 double[][] dxPhases = new double[4][];
                 for (int n = 0; n < x.n; n++) {
                     int nc = n * x.c + c;
-                    for (int r = 0; r < oh; r++) {
-                        System.arraycopy(dy, nc * y.plane() + r * ow, dyp, r * pitch, ow);
-                    }
+                    copyRows(dy, nc * y.plane(), ow, dyp, 0, pitch, oh, ow);
                     double[][] phases = t.wantsWeightGrad() ? phases(x, nc * x.plane(), p, pitch, phaseSize) : null;
                     if (dx != null) {
                         for (int q = 0; q < 4; q++) {
@@ -264,6 +256,14 @@ final class Convolution {
     /** The last phase column j whose pixel column {@code 2j + b − p} is < w. */
     private static int lastInside(int b, int p, int w) {
         return Math.floorDiv(w - 1 + p - b, 2);
+    }
+
+    /** Copies {@code rows} rows of {@code cols} values between planes of different row pitches. */
+    private static void copyRows(double[] src, int srcOff, int srcPitch, double[] dst, int dstOff, int dstPitch,
+                                 int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(src, srcOff + r * srcPitch, dst, dstOff + r * dstPitch, cols);
+        }
     }
 
     /**
