@@ -173,7 +173,9 @@ public final class Blas1 {
 
     static void reluBackwardScalar(double[] x, double[] dy, double[] dx, int from, int to) {
         for (int i = from; i < to; i++) {
-            dx[i] += x[i] > 0 ? dy[i] : 0;
+            if (x[i] > 0) { // no "+ 0" elsewhere: the vector form leaves those values (even −0) untouched
+                dx[i] += dy[i];
+            }
         }
     }
 

@@ -113,7 +113,9 @@ final class Blas1Vector {
             d.add(DoubleVector.fromArray(S, dy, i), on).intoArray(dx, i);
         }
         for (; i < to; i++) {
-            dx[i] += x[i] > 0 ? dy[i] : 0;
+            if (x[i] > 0) {
+                dx[i] += dy[i];
+            }
         }
     }
 

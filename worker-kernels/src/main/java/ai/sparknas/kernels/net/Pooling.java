@@ -37,9 +37,15 @@ final class Pooling {
                 for (int c = 0; c < ow; c++) {
                     int j = r * s * pitch + c * s;
                     int k = (int) at[j];
+                    int row = r * s + k / 3 - 1;
+                    int col = c * s + k % 3 - 1;
+                    if (row < 0 || row >= x.h || col < 0 || col >= x.w) {
+                        row = r * s; // every value of the window is −∞ like the padding: the centre is a maximum
+                        col = c * s;
+                    }
                     int o = nc * y.plane() + r * ow + c;
                     y.v[o] = best[j];
-                    arg[o] = ib + (r * s + k / 3 - 1) * x.w + c * s + k % 3 - 1;
+                    arg[o] = ib + row * x.w + col;
                 }
             }
         });

@@ -508,6 +508,32 @@ class OpGradientTest {
         }
     }
 
+    @Test
+    void maxPoolOfAnAllMinusInfinityWindowSendsItsGradientInsideItsOwnPlane() {
+        // plane 1 is −∞ everywhere: no value beats the −∞ padding, yet the gradient must stay in plane 1
+        double[] v = new double[2 * 9];
+        java.util.Arrays.fill(v, 9, 18, Double.NEGATIVE_INFINITY);
+        for (int i = 0; i < 9; i++) {
+            v[i] = i;
+        }
+        for (int s : new int[] {1, 2}) {
+            Tensor x = new Tensor(1, 2, 3, 3, v, true);
+            Tape t = new Tape(new double[0], null, true, null);
+            Tensor y = Pooling.max(t, x, s);
+            java.util.Arrays.fill(y.grad(), 1);
+            t.backward();
+            double[] dx = x.grad();
+            double plane0 = 0;
+            double plane1 = 0;
+            for (int i = 0; i < 9; i++) {
+                plane0 += dx[i];
+                plane1 += dx[9 + i];
+            }
+            assertEquals(y.plane(), plane0, 0, "stride " + s + ": plane 0 gets one unit per output");
+            assertEquals(y.plane(), plane1, 0, "stride " + s + ": plane 1 gets one unit per output, none elsewhere");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------
     // cheap layers
 
