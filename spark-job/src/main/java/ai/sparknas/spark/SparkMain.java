@@ -61,6 +61,9 @@ public final class SparkMain {
         @Override
         public Integer call() throws IOException {
             bench.validate();
+            if (bench.passes) {
+                throw new ConfigException(null, "--passes times passes in one process: use deploy/bin/sparknas bench --passes");
+            }
             SearchConfig cfg = options.load();
             try (JavaSparkContext sc = startSpark()) {
                 Bench.run(cfg, bench.estimators, bench.warmup, bench.steps, bench.interleave, System.out, c -> {

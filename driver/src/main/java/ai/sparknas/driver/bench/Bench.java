@@ -6,6 +6,8 @@ import ai.sparknas.driver.search.SearchLoop;
 import ai.sparknas.driver.search.SearchSetup;
 import ai.sparknas.driver.search.SearchState;
 import ai.sparknas.kernels.grad.GradientOracle;
+import ai.sparknas.kernels.grad.Split;
+import ai.sparknas.kernels.grad.Wanted;
 import ai.sparknas.kernels.net.Blas1;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -182,6 +184,57 @@ public final class Bench {
             } catch (Exception e) {
                 throw new IOException("cannot release the bench backend: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * Times each kind of pass on one batch in this process, the kinds in turns (so all see the same
+     * load): forward only, forward + ∇α backward, forward + ∇ω backward, forward + both. One JSON line
+     * per kind, then one with the step times the passes predict and the weight-gradient share of a
+     * first-order step: amended runs 1 both + 3 ∇ω + 2 ∇α passes per step, first-order 1 ∇ω + 1 ∇α,
+     * so amended / first-order = 3 + (both − ∇α) / (∇ω + ∇α) before per-step costs outside the passes.
+     */
+    public static void passes(SearchConfig cfg, int warmup, int steps, PrintStream out) throws IOException {
+        SearchData data = SearchData.load(cfg.data());
+        SearchSetup.InProcess ip = SearchSetup.inProcess(cfg, data, 1);
+        try (var network = ip.setup().network) {
+            SearchState state = ip.setup().initialState();
+            ip.oracle().beginStep(0, 0);
+            Wanted[] kinds = Wanted.values();
+            List<List<Double>> times = new ArrayList<>();
+            for (Wanted ignored : kinds) {
+                times.add(new ArrayList<>());
+            }
+            for (int i = 0; i < warmup + steps; i++) {
+                for (int k = 0; k < kinds.length; k++) {
+                    long t0 = System.nanoTime();
+                    ip.oracle().gradients(state.weights(), state.alpha(), Split.TRAIN, kinds[k]);
+                    if (i >= warmup) {
+                        times.get(k).add((System.nanoTime() - t0) / 1e9);
+                    }
+                }
+            }
+            double[] med = new double[kinds.length];
+            for (int k = 0; k < kinds.length; k++) {
+                med[k] = median(times.get(k));
+                ObjectNode n = JSON.createObjectNode().put("pass", kinds[k].name().toLowerCase())
+                        .put("backward", kinds[k] == Wanted.NONE ? "none" : kinds[k] == Wanted.ALPHA ? "∂x and ∇α"
+                                : kinds[k] == Wanted.WEIGHTS ? "∂x and ∇ω" : "∂x, ∇ω and ∇α")
+                        .put("batch", cfg.search().batch()).put("threads", cfg.compute().effectiveThreads())
+                        .put("median_s", round(med[k]));
+                n.set("times_s", JSON.valueToTree(times.get(k).stream().map(Bench::round).toList()));
+                out.println(JSON.writeValueAsString(n));
+            }
+            double alpha = med[Wanted.ALPHA.ordinal()];
+            double weights = med[Wanted.WEIGHTS.ordinal()];
+            double both = med[Wanted.BOTH.ordinal()];
+            double first = alpha + weights;
+            double amended = both + 3 * weights + 2 * alpha;
+            out.println(JSON.writeValueAsString(JSON.createObjectNode()
+                    .put("predicted_first_order_step_s", round(first))
+                    .put("predicted_amended_step_s", round(amended))
+                    .put("predicted_amended_over_first_order", round(amended / first))
+                    .put("weight_gradient_share_of_first_order", round((both - alpha) / first))));
         }
     }
 

@@ -76,7 +76,11 @@ public final class Main {
         @Override
         public Integer call() throws IOException {
             bench.validate();
-            Bench.run(options.load(), bench.estimators, bench.warmup, bench.steps, bench.interleave, System.out);
+            if (bench.passes) {
+                Bench.passes(options.load(), bench.warmup, bench.steps, System.out);
+            } else {
+                Bench.run(options.load(), bench.estimators, bench.warmup, bench.steps, bench.interleave, System.out);
+            }
             return 0;
         }
     }
@@ -121,6 +125,10 @@ public final class Main {
         @Option(names = "--interleave", description = "step the estimators in turns, all alive at once, and report"
                 + " each one's median step-time ratio to the first (for comparisons on a noisy machine)")
         public boolean interleave;
+
+        @Option(names = "--passes", description = "instead of steps, time each kind of pass (forward only, with the"
+                + " ∇α, ∇ω or both backward) in turns, and the step times they predict (in-process bench only)")
+        public boolean passes;
 
         public void validate() {
             if (steps < 1 || warmup < 0) {

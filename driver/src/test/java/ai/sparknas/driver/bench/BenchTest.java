@@ -57,4 +57,30 @@ class BenchTest {
             assertEquals(units[i], n.get("nominal_step_gflop").asDouble() / perUnit, 0.05 * units[i]);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void passTimesPredictTheStepsFromThePassCounts() throws Exception {
+        SearchConfig cfg = SearchConfig.load(null, List.of("data.limit=64", "search.layers=3", "search.channels=4",
+                "search.batch=8", "compute.threads=2"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Bench.passes(cfg, 0, 3, new PrintStream(out, true, StandardCharsets.UTF_8));
+        String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
+        assertEquals(5, lines.length);
+        ObjectMapper json = new ObjectMapper();
+        java.util.Map<String, Double> median = new java.util.HashMap<>();
+        for (int i = 0; i < 4; i++) {
+            JsonNode n = json.readTree(lines[i]);
+            assertEquals(3, n.get("times_s").size());
+            median.put(n.get("pass").asText(), n.get("median_s").asDouble());
+        }
+        assertEquals(java.util.Set.of("none", "alpha", "weights", "both"), median.keySet());
+        JsonNode p = json.readTree(lines[4]);
+        double first = median.get("alpha") + median.get("weights");
+        double amended = median.get("both") + 3 * median.get("weights") + 2 * median.get("alpha");
+        assertEquals(first, p.get("predicted_first_order_step_s").asDouble(), 1e-4);
+        assertEquals(amended, p.get("predicted_amended_step_s").asDouble(), 1e-4);
+        assertEquals(amended / first, p.get("predicted_amended_over_first_order").asDouble(), 1e-3);
+        assertEquals(3 + (median.get("both") - median.get("alpha")) / first,
+                p.get("predicted_amended_over_first_order").asDouble(), 1e-3, "= 3 + the weight-gradient share");
+    }
 }
