@@ -68,41 +68,31 @@ public final class Bench {
      */
     public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, boolean interleave,
                            PrintStream out, Backend backend) throws IOException {
-        if (!interleave) {
-            for (String name : estimators) {
-                Timer timer = new Timer(base, name, backend);
-                try {
-                    for (int i = 0; i < warmup + steps; i++) {
+        // one after the other: groups of one; in turns: one group of all
+        List<List<String>> groups = interleave ? List.of(estimators) : estimators.stream().map(List::of).toList();
+        for (List<String> group : groups) {
+            List<Timer> timers = new ArrayList<>();
+            try {
+                for (String name : group) {
+                    timers.add(new Timer(base, name, backend));
+                }
+                for (int i = 0; i < warmup + steps; i++) {
+                    for (Timer timer : timers) {
                         timer.step(i, warmup);
                     }
-                    timer.print(warmup, steps, null, out);
-                } finally {
+                }
+                List<Double> first = timers.get(0).times;
+                for (Timer timer : timers) {
+                    List<Double> ratios = new ArrayList<>();
+                    for (int i = 0; i < steps; i++) {
+                        ratios.add(timer.times.get(i) / first.get(i));
+                    }
+                    timer.print(warmup, steps, interleave ? median(ratios) : null, out);
+                }
+            } finally {
+                for (Timer timer : timers) {
                     timer.close();
                 }
-            }
-            return;
-        }
-        List<Timer> timers = new ArrayList<>();
-        try {
-            for (String name : estimators) {
-                timers.add(new Timer(base, name, backend));
-            }
-            for (int i = 0; i < warmup + steps; i++) {
-                for (Timer timer : timers) {
-                    timer.step(i, warmup);
-                }
-            }
-            List<Double> first = timers.get(0).times;
-            for (Timer timer : timers) {
-                List<Double> ratios = new ArrayList<>();
-                for (int i = 0; i < steps; i++) {
-                    ratios.add(timer.times.get(i) / first.get(i));
-                }
-                timer.print(warmup, steps, median(ratios), out);
-            }
-        } finally {
-            for (Timer timer : timers) {
-                timer.close();
             }
         }
     }

@@ -117,7 +117,7 @@ final class Convolution {
                         java.util.Arrays.fill(dxp, 0, span, 0);
                         Correlation.accumulate(wt, off + c * k * k, back, dyp, margin + margin / 2, dxp, 0, span);
                         for (int r = 0; r < h; r++) {
-                            axpy(1, dxp, r * pitch, dx, nc * x.plane() + r * w, w);
+                            Blas1.axpy(1, dxp, r * pitch, dx, nc * x.plane() + r * w, w);
                         }
                     }
                     if (t.wantsWeightGrad()) {
@@ -154,7 +154,7 @@ final class Convolution {
             java.util.Arrays.fill(out, 0, span, 0);
             for (int ki = 0; ki < k; ki++) {
                 for (int kj = 0; kj < k; kj++) {
-                    axpy(wt[off + (c * k + ki) * k + kj], phases[ki * d % 2 * 2 + kj * d % 2],
+                    Blas1.axpy(wt[off + (c * k + ki) * k + kj], phases[ki * d % 2 * 2 + kj * d % 2],
                             ki * d / 2 * pitch + kj * d / 2, out, 0, span);
                 }
             }
@@ -186,10 +186,10 @@ final class Convolution {
                             int q = ki * d % 2 * 2 + kj * d % 2;
                             int shift = ki * d / 2 * pitch + kj * d / 2;
                             if (dx != null) {
-                                axpy(wt[wi], dyp, 0, dxPhases[q], shift, span);
+                                Blas1.axpy(wt[wi], dyp, 0, dxPhases[q], shift, span);
                             }
                             if (phases != null) {
-                                t.weightGrad[wi] += dot(dyp, 0, phases[q], shift, span);
+                                t.weightGrad[wi] += Blas1.dot(dyp, 0, phases[q], shift, span);
                             }
                         }
                     }
@@ -379,14 +379,6 @@ final class Convolution {
         return y;
     }
 
-    static void axpy(double a, double[] x, int xo, double[] y, int yo, int len) {
-        Blas1.axpy(a, x, xo, y, yo, len);
-    }
-
-    static double dot(double[] a, int ao, double[] b, int bo, int len) {
-        return Blas1.dot(a, ao, b, bo, len);
-    }
-
     private static int lo(int shift, int s) {
         return Math.max(0, -Math.floorDiv(shift, s));
     }
@@ -444,7 +436,7 @@ final class Convolution {
             int ib = io + (r * s + sy) * w + sx;
             int ob = oo + r * ow;
             if (s == 1) {
-                acc += dot(dout, ob + c0, in, ib + c0, c1 - c0 + 1);
+                acc += Blas1.dot(dout, ob + c0, in, ib + c0, c1 - c0 + 1);
             } else {
                 for (int c = c0; c <= c1; c++) {
                     acc += dout[ob + c] * in[ib + c * s];

@@ -75,7 +75,7 @@ final class Layers {
                 if (p.needsGrad) {
                     double[] dp = p.grad();
                     for (int n = 0; n < p.n; n++) {
-                        Convolution.axpy(1, dy, (n * c + from) * plane, dp, n * p.c * plane, p.c * plane);
+                        Blas1.axpy(1, dy, (n * c + from) * plane, dp, n * p.c * plane, p.c * plane);
                     }
                 }
                 from += p.c;
@@ -94,7 +94,7 @@ final class Layers {
         int per = first.c * first.plane();
         t.parallel(first.n, n -> {
             for (int k = 0; k < terms.size(); k++) {
-                Convolution.axpy(coef[idx[k]], terms.get(k).v, n * per, y.v, n * per, per);
+                Blas1.axpy(coef[idx[k]], terms.get(k).v, n * per, y.v, n * per, per);
             }
         });
         t.onBackward(() -> {
@@ -104,7 +104,7 @@ final class Layers {
             }
             if (t.wantsAlphaGrad) {
                 double[] dots = new double[terms.size()];
-                t.parallel(terms.size(), k -> dots[k] = Convolution.dot(terms.get(k).v, 0, dy, 0, dy.length));
+                t.parallel(terms.size(), k -> dots[k] = Blas1.dot(terms.get(k).v, 0, dy, 0, dy.length));
                 for (int k = 0; k < terms.size(); k++) {
                     dCoef[idx[k]] += dots[k];
                 }
@@ -119,7 +119,7 @@ final class Layers {
                 for (int k = 0; k < terms.size(); k++) {
                     Tensor x = terms.get(k);
                     if (x.needsGrad) {
-                        Convolution.axpy(coef[idx[k]], dy, n * per, x.gradOrNull(), n * per, per);
+                        Blas1.axpy(coef[idx[k]], dy, n * per, x.gradOrNull(), n * per, per);
                     }
                 }
             });

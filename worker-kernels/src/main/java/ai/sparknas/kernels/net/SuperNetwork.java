@@ -348,7 +348,7 @@ public final class SuperNetwork implements NetworkKernel {
                 int per = g.length / x.n;
                 tape.parallel(x.n, n -> {
                     for (double[] part : parts) {
-                        Convolution.axpy(1, part, n * per, g, n * per, per);
+                        Blas1.axpy(1, part, n * per, g, n * per, per);
                     }
                 });
             }

@@ -79,21 +79,21 @@ final class Tape {
 
     /** Runs task(0..n-1) on the kernel team, each thread claiming the next task; tasks write disjoint memory. */
     void tasks(int n, IntConsumer task) {
-        if (pool == null) {
-            for (int i = 0; i < n; i++) {
-                task.accept(i);
-            }
-        } else {
-            pool.runTasks(n, task);
-        }
+        run(n, task, true);
     }
 
     /** Runs body(0..n-1) on the kernel team; iterations must write disjoint memory. */
     void parallel(int n, IntConsumer body) {
+        run(n, body, false);
+    }
+
+    private void run(int n, IntConsumer body, boolean claim) {
         if (pool == null) {
             for (int i = 0; i < n; i++) {
                 body.accept(i);
             }
+        } else if (claim) {
+            pool.runTasks(n, body);
         } else {
             pool.run(n, body);
         }
