@@ -2,6 +2,7 @@ package ai.sparknas.spark;
 
 import ai.sparknas.driver.data.Shard;
 import ai.sparknas.driver.search.SearchSetup;
+import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
 import ai.sparknas.kernels.grad.Wanted;
@@ -13,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * What a round computes on each partition's shard of the step's {@code split} batch: the loss and the
  * {@code wanted} gradient sums at (ω, α) or, with a radius r &gt; 0 and a direction d, the
  * central-difference numerator Σ∇(ω + r·d) − Σ∇(ω − r·d) (both passes in the same task, so one round).
- * The perturbed weights are formed exactly as {@code GradientOracle.centralDifference} forms them.
+ * The perturbed weights are formed by {@code GradientOracle.centralDifference}, as in process.
  */
 record Pass(int epoch, int step, Split split, Wanted wanted, double radius, boolean explicitMix) implements Serializable {
 
@@ -33,10 +34,8 @@ record Pass(int epoch, int step, Split split, Wanted wanted, double radius, bool
         } else if (radius == 0) {
             sums = setup.network.gradients(w, a, b.images(), b.labels(), wanted);
         } else {
-            INDArray d = Nd4j.createFromArray(direction);
-            GradientSums plus = setup.network.gradients(w.add(d.mul(radius)), a, b.images(), b.labels(), wanted);
-            GradientSums minus = setup.network.gradients(w.sub(d.mul(radius)), a, b.images(), b.labels(), wanted);
-            sums = plus.minusGradients(minus);
+            sums = GradientOracle.centralDifference(w, Nd4j.createFromArray(direction), radius,
+                    at -> setup.network.gradients(at, a, b.images(), b.labels(), wanted));
         }
         PartitionSums out = PartitionSums.of(sums);
         out.computeSeconds = (System.nanoTime() - t0) / 1e9;

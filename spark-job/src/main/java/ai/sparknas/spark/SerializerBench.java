@@ -1,5 +1,6 @@
 package ai.sparknas.spark;
 
+import ai.sparknas.driver.bench.Bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -68,12 +69,7 @@ final class SerializerBench {
             }
         }
         out.println(JSON.writeValueAsString(JSON.createObjectNode().put("payload", what).put("elements", n)
-                .put("bytes", bytes).put("reps", reps).put("median_serialize_ms", median(ser))
-                .put("median_deserialize_ms", median(de))));
-    }
-
-    private static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+                .put("bytes", bytes).put("reps", reps).put("median_serialize_ms", Bench.median(ser))
+                .put("median_deserialize_ms", Bench.median(de))));
     }
 }

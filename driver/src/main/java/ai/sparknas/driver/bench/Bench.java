@@ -228,7 +228,8 @@ public final class Bench {
         }
     }
 
-    static double median(List<Double> xs) {
+    /** The median (the mean of the middle two for an even count). */
+    public static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }

@@ -178,6 +178,8 @@ public final class RunDirectory {
             }
             end = nl + 1;
         }
-        storage.writeAtomically(name, text.substring(0, end).getBytes(StandardCharsets.UTF_8));
+        if (end < text.length()) { // after a budget stop the file usually ends at the checkpoint already
+            storage.writeAtomically(name, text.substring(0, end).getBytes(StandardCharsets.UTF_8));
+        }
     }
 }

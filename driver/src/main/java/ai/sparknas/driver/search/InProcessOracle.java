@@ -21,8 +21,6 @@ public final class InProcessOracle implements GradientOracle {
     private final List<Shard> shards;
     private Shard.Batch[] train;
     private Shard.Batch[] val;
-    private long passes;
-    private long forwardUnits;
 
     public InProcessOracle(NetworkKernel net, List<Shard> shards) {
         if (shards.isEmpty()) {
@@ -44,10 +42,7 @@ public final class InProcessOracle implements GradientOracle {
 
     @Override
     public GradientSums gradients(INDArray w, INDArray alpha, Split split, Wanted wanted) {
-        GradientSums sum = fold(split, b -> net.gradients(w, alpha, b.images(), b.labels(), wanted));
-        passes++;
-        forwardUnits += wanted.forwardUnits();
-        return sum;
+        return fold(split, b -> net.gradients(w, alpha, b.images(), b.labels(), wanted));
     }
 
     @Override
@@ -67,15 +62,5 @@ public final class InProcessOracle implements GradientOracle {
             sum = sum == null ? part : sum.plus(part);
         }
         return sum;
-    }
-
-    /** Forward/backward passes run so far (each over all shards). */
-    public long passes() {
-        return passes;
-    }
-
-    /** {@link Wanted#forwardUnits()} summed over the passes run so far. */
-    public long forwardUnits() {
-        return forwardUnits;
     }
 }

@@ -77,15 +77,6 @@ public final class SearchLoop {
         boolean afterStep(SearchState state, Position next, boolean epochEnded) throws java.io.IOException;
     }
 
-    /** Runs all epochs on {@code state} (updated in place) and returns the final genotype. */
-    public Genotype run(SearchState state) {
-        try {
-            return run(state, Position.start(), null);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     /**
      * Runs from {@code start} to the end on {@code state} (updated in place); returns the final
      * genotype, or null when {@code hook} stopped the search early.

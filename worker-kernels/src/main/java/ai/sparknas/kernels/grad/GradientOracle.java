@@ -32,8 +32,18 @@ public interface GradientOracle {
      */
     default GradientSums centralDifference(INDArray w, INDArray d, double r, INDArray alpha, Split split,
                                            Wanted wanted) {
-        GradientSums plus = gradients(w.add(d.mul(r)), alpha, split, wanted);
-        GradientSums minus = gradients(w.sub(d.mul(r)), alpha, split, wanted);
+        return centralDifference(w, d, r, at -> gradients(at, alpha, split, wanted));
+    }
+
+    /**
+     * {@code pass(w + r·d) − pass(w − r·d)} (gradients; loss and counts of the first): the one place the
+     * perturbed weights are formed, so every backend perturbs ω identically.
+     */
+    static GradientSums centralDifference(INDArray w, INDArray d, double r,
+                                          java.util.function.Function<INDArray, GradientSums> pass) {
+        INDArray step = d.mul(r);
+        GradientSums plus = pass.apply(w.add(step));
+        GradientSums minus = pass.apply(w.sub(step));
         return plus.minusGradients(minus);
     }
 }
