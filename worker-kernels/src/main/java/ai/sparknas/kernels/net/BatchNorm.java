@@ -4,6 +4,14 @@ package ai.sparknas.kernels.net;
  * BatchNorm in training mode (batch statistics, biased variance, eps 1e-5):
  * {@code x̂ = (x − μ_c)/√(σ²_c + eps)}; affine-free inside cells, {@code γ·x̂ + β} in the stem.
  * Backward: {@code ∂x = (1/σ̃)·(∂x̂ − mean(∂x̂) − x̂·mean(∂x̂·x̂))} per channel.
+ *
+ * <p>R-pass, per channel with inv = 1/σ̃, ρ = mean(x̂·ẋ), g = γ (1 without affine), A = mean(∂y),
+ * B = mean(∂y·x̂): the Jacobian is symmetric, so {@code x̂̇ = inv·(ẋ − mean(ẋ) − x̂·ρ)} and
+ * {@code ẏ = γ·x̂̇ + γ̇·x̂ + β̇}; from {@code ∂x = g·inv·(∂y − A − x̂·B)} and {@code inv̇ = −inv²·ρ},
+ * <pre>
+ *   (∂x)˙ = (ġ·inv − g·inv²·ρ)·(∂y − A − x̂·B) + g·inv·((∂y)˙ − Ȧ − x̂̇·B − x̂·Ḃ),
+ *   Ȧ = mean((∂y)˙),  Ḃ = mean((∂y)˙·x̂ + ∂y·x̂̇),  (∂γ)˙ = m·Ḃ,  (∂β)˙ = m·Ȧ.
+ * </pre>
  */
 final class BatchNorm {
 
@@ -66,12 +74,53 @@ final class BatchNorm {
             }
         }
         Tensor out = y;
+        // R-pass: x̂̇ (in out's tangent when there is no affine step) and ρ per channel
+        double[] rho = new double[x.c];
+        double[] xhatT = t.rop() ? (affine ? new double[xhat.v.length] : y.tangent()) : null;
+        if (t.rop()) {
+            if (x.t != null) {
+                t.parallel(x.c, c -> {
+                    double sumT = 0;
+                    double sumXhatT = 0;
+                    for (int n = 0; n < x.n; n++) {
+                        int b = (n * x.c + c) * plane;
+                        sumT += Blas1.sum(x.t, b, plane);
+                        sumXhatT += Blas1.dot(xhat.v, b, x.t, b, plane);
+                    }
+                    double meanT = sumT / m;
+                    rho[c] = sumXhatT / m;
+                    for (int n = 0; n < x.n; n++) {
+                        int b = (n * x.c + c) * plane;
+                        for (int j = 0; j < plane; j++) {
+                            xhatT[b + j] = inv[c] * (x.t[b + j] - meanT - xhat.v[b + j] * rho[c]);
+                        }
+                    }
+                });
+            }
+            if (affine) {
+                double[] yt = y.tangent();
+                double[] d = t.direction;
+                for (int c = 0; c < x.c; c++) {
+                    double g = t.weights[gammaOff + c];
+                    double gt = d[gammaOff + c];
+                    double bt = d[betaOff + c];
+                    for (int n = 0; n < x.n; n++) {
+                        int b = (n * x.c + c) * plane;
+                        for (int j = 0; j < plane; j++) {
+                            yt[b + j] = g * xhatT[b + j] + gt * xhat.v[b + j] + bt;
+                        }
+                    }
+                }
+            }
+        }
         t.onBackward(() -> {
             double[] dy = out.gradOrNull();
             if (dy == null) {
                 return;
             }
             double[] dx = x.needsGrad ? x.grad() : null;
+            double[] dyt = out.tangentGradOrNull();
+            double[] dxt = t.rop() && x.needsGrad ? x.tangentGrad() : null;
             t.parallel(x.c, c -> {
                 double scale = affine ? t.weights[gammaOff + c] : 1;
                 double sumDy = 0;
@@ -96,8 +145,51 @@ final class BatchNorm {
                         }
                     }
                 }
+                if (t.rop()) {
+                    tangent(t, x, xhat.v, xhatT, inv[c], rho[c], affine ? gammaOff : -1, affine ? betaOff : -1, c,
+                            dy, dyt, dxt, sumDy / m, sumDyXhat / m);
+                }
             });
         });
         return out;
+    }
+
+    /** One channel's tangents of ∂x, ∂γ and ∂β (the class comment's formulas); A, B are the primal means. */
+    private static void tangent(Tape t, Tensor x, double[] xhat, double[] xhatT, double inv, double rho, int gammaOff,
+                                int betaOff, int c, double[] dy, double[] dyt, double[] dxt, double a, double bm) {
+        int plane = x.plane();
+        int m = x.n * plane;
+        double sumDyt = 0;
+        double sumB = 0;
+        for (int n = 0; n < x.n; n++) {
+            int b = (n * x.c + c) * plane;
+            if (dyt != null) {
+                sumDyt += Blas1.sum(dyt, b, plane);
+                sumB += Blas1.dot(dyt, b, xhat, b, plane);
+            }
+            sumB += Blas1.dot(dy, b, xhatT, b, plane);
+        }
+        if (gammaOff >= 0 && t.weightGradTangent != null) {
+            t.weightGradTangent[gammaOff + c] += sumB;
+            t.weightGradTangent[betaOff + c] += sumDyt;
+        }
+        if (dxt == null) {
+            return;
+        }
+        double g = gammaOff >= 0 ? t.weights[gammaOff + c] : 1;
+        double gt = gammaOff >= 0 ? t.direction[gammaOff + c] : 0;
+        double at = sumDyt / m;
+        double bt = sumB / m;
+        double k0 = gt * inv - g * inv * inv * rho;
+        double k1 = g * inv;
+        for (int n = 0; n < x.n; n++) {
+            int b = (n * x.c + c) * plane;
+            for (int j = 0; j < plane; j++) {
+                int i = b + j;
+                double primal = dy[i] - a - xhat[i] * bm;
+                double dyti = dyt == null ? 0 : dyt[i];
+                dxt[i] += k0 * primal + k1 * (dyti - at - xhatT[i] * bm - xhat[i] * bt);
+            }
+        }
     }
 }

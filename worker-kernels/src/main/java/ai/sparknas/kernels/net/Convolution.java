@@ -7,6 +7,8 @@ package ai.sparknas.kernels.net;
  *
  * <p>Every kernel is built from one "tap": {@code out[oh, ow] += wv · in[oh·s − p + ki·d, ow·s − p + kj·d]}
  * over the window where the input index is valid; its transpose gives ∂/∂in and its dot ∂/∂w.
+ * Each kernel is a {@link Bilinear} (linear in the weights and in the input), which is what gives
+ * every convolution its R-operator.
  */
 final class Convolution {
 
@@ -27,42 +29,45 @@ final class Convolution {
         }
         int oh = outSize(x.h, k, s, p, d);
         int ow = outSize(x.w, k, s, p, d);
-        Tensor y = x.sibling(x.n, x.c, oh, ow);
+        Tensor y = x.sibling(x.n, x.c, oh, ow); // zero: the taps accumulate
         t.countMacs((long) y.v.length * k * k);
-        double[] wt = t.weights;
-        t.parallel(x.n * x.c, nc -> {
-            int c = nc % x.c;
-            for (int ki = 0; ki < k; ki++) {
-                for (int kj = 0; kj < k; kj++) {
-                    tap(x.v, nc * x.plane(), x.h, x.w, y.v, nc * y.plane(), oh, ow,
-                            wt[off + (c * k + ki) * k + kj], ki, kj, s, p, d);
-                }
-            }
-        });
-        t.onBackward(() -> {
-            double[] dy = y.gradOrNull();
-            if (dy == null) {
-                return;
-            }
-            double[] dx = x.needsGrad ? x.grad() : null;
-            t.parallel(x.c, c -> {
-                for (int n = 0; n < x.n; n++) {
-                    int nc = n * x.c + c;
+        return Bilinear.run(t, x, y, new Bilinear() {
+            @Override
+            public void apply(double[] wt, double[] in, double[] out, boolean add) {
+                t.parallel(x.n * x.c, nc -> {
+                    int c = nc % x.c;
                     for (int ki = 0; ki < k; ki++) {
                         for (int kj = 0; kj < k; kj++) {
-                            int wi = off + (c * k + ki) * k + kj;
-                            if (dx != null) {
-                                tapTranspose(dx, nc * x.plane(), x.h, x.w, dy, nc * y.plane(), oh, ow, wt[wi], ki, kj, s, p, d);
-                            }
-                            if (t.wantsWeightGrad()) {
-                                t.weightGrad[wi] += tapDot(x.v, nc * x.plane(), x.h, x.w, dy, nc * y.plane(), oh, ow, ki, kj, s, p, d);
+                            tap(in, nc * x.plane(), x.h, x.w, out, nc * y.plane(), oh, ow,
+                                    wt[off + (c * k + ki) * k + kj], ki, kj, s, p, d);
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void transpose(double[] wt, double[] in, double[] dy, double[] dx, double[] dw) {
+                if (dx == null && dw == null) {
+                    return;
+                }
+                t.parallel(x.c, c -> {
+                    for (int n = 0; n < x.n; n++) {
+                        int nc = n * x.c + c;
+                        for (int ki = 0; ki < k; ki++) {
+                            for (int kj = 0; kj < k; kj++) {
+                                int wi = off + (c * k + ki) * k + kj;
+                                if (dx != null) {
+                                    tapTranspose(dx, nc * x.plane(), x.h, x.w, dy, nc * y.plane(), oh, ow, wt[wi], ki, kj, s, p, d);
+                                }
+                                if (dw != null) {
+                                    dw[wi] += tapDot(in, nc * x.plane(), x.h, x.w, dy, nc * y.plane(), oh, ow, ki, kj, s, p, d);
+                                }
                             }
                         }
                     }
-                }
-            });
+                });
+            }
         });
-        return y;
     }
 
     /**
@@ -90,44 +95,47 @@ final class Convolution {
         int margin = shift[k * k - 1]; // = 2·(p·pitch + p): the interior starts half-way into it
         Tensor y = x.toOverwrite(x.n, x.c, h, w);
         t.countMacs((long) y.v.length * k * k);
-        double[] wt = t.weights;
-        t.parallel(x.n * x.c, nc -> {
-            int c = nc % x.c;
-            double[] in = pad(x.v, nc * x.plane(), h, w, p, padded, 0, 0);
-            double[] out = Scratch.plane(1, span);
-            java.util.Arrays.fill(out, 0, span, 0);
-            Correlation.accumulate(wt, off + c * k * k, shift, in, 0, out, 0, span);
-            copyRows(out, 0, pitch, y.v, nc * y.plane(), w, h, w);
-        });
-        t.onBackward(() -> {
-            double[] dy = y.gradOrNull();
-            if (dy == null) {
-                return;
+        return Bilinear.run(t, x, y, new Bilinear() {
+            @Override
+            public void apply(double[] wt, double[] v, double[] yv, boolean add) {
+                t.parallel(x.n * x.c, nc -> {
+                    int c = nc % x.c;
+                    double[] in = pad(v, nc * x.plane(), h, w, p, padded, 0, 0);
+                    double[] out = Scratch.plane(1, span);
+                    java.util.Arrays.fill(out, 0, span, 0);
+                    Correlation.accumulate(wt, off + c * k * k, shift, in, 0, out, 0, span);
+                    copyRows(out, 0, pitch, yv, nc * y.plane(), w, h, w, add);
+                });
             }
-            double[] dx = x.needsGrad ? x.grad() : null;
-            t.parallel(x.c, c -> {
-                // dy at the padded pitch after a zero margin; the pitch's extra columns stay zero below
-                double[] dyp = Scratch.plane(1, margin + padded);
-                double[] dxp = Scratch.plane(2, span);
-                java.util.Arrays.fill(dyp, 0, margin + padded, 0);
-                for (int n = 0; n < x.n; n++) {
-                    int nc = n * x.c + c;
-                    copyRows(dy, nc * y.plane(), w, dyp, margin, pitch, h, w);
-                    if (dx != null) { // ∂x at padded (r + p, col + p), kept at span index r·pitch + col
-                        java.util.Arrays.fill(dxp, 0, span, 0);
-                        Correlation.accumulate(wt, off + c * k * k, back, dyp, margin + margin / 2, dxp, 0, span);
-                        for (int r = 0; r < h; r++) {
-                            Blas1.axpy(1, dxp, r * pitch, dx, nc * x.plane() + r * w, w);
+
+            @Override
+            public void transpose(double[] wt, double[] v, double[] dy, double[] dx, double[] dw) {
+                if (dx == null && dw == null) {
+                    return;
+                }
+                t.parallel(x.c, c -> {
+                    // dy at the padded pitch after a zero margin; the pitch's extra columns stay zero below
+                    double[] dyp = Scratch.plane(1, margin + padded);
+                    double[] dxp = Scratch.plane(2, span);
+                    java.util.Arrays.fill(dyp, 0, margin + padded, 0);
+                    for (int n = 0; n < x.n; n++) {
+                        int nc = n * x.c + c;
+                        copyRows(dy, nc * y.plane(), w, dyp, margin, pitch, h, w, false);
+                        if (dx != null) { // ∂x at padded (r + p, col + p), kept at span index r·pitch + col
+                            java.util.Arrays.fill(dxp, 0, span, 0);
+                            Correlation.accumulate(wt, off + c * k * k, back, dyp, margin + margin / 2, dxp, 0, span);
+                            for (int r = 0; r < h; r++) {
+                                Blas1.axpy(1, dxp, r * pitch, dx, nc * x.plane() + r * w, w);
+                            }
+                        }
+                        if (dw != null) {
+                            double[] in = pad(v, nc * x.plane(), h, w, p, padded, 0, 0);
+                            Correlation.dots(dyp, margin, shift, in, 0, span, dw, off + c * k * k);
                         }
                     }
-                    if (t.wantsWeightGrad()) {
-                        double[] in = pad(x.v, nc * x.plane(), h, w, p, padded, 0, 0);
-                        Correlation.dots(dyp, margin, shift, in, 0, span, t.weightGrad, off + c * k * k);
-                    }
-                }
-            });
+                });
+            }
         });
-        return y;
     }
 
     /**
@@ -146,79 +154,82 @@ final class Convolution {
         int span = oh * pitch;
         Tensor y = x.toOverwrite(x.n, x.c, oh, ow);
         t.countMacs((long) y.v.length * k * k);
-        double[] wt = t.weights;
-        t.parallel(x.n * x.c, nc -> {
-            int c = nc % x.c;
-            double[][] phases = phases(x, nc * x.plane(), p, pitch, phaseSize);
-            double[] out = Scratch.plane(4, span);
-            java.util.Arrays.fill(out, 0, span, 0);
-            for (int ki = 0; ki < k; ki++) {
-                for (int kj = 0; kj < k; kj++) {
-                    Blas1.axpy(wt[off + (c * k + ki) * k + kj], phases[ki * d % 2 * 2 + kj * d % 2],
-                            ki * d / 2 * pitch + kj * d / 2, out, 0, span);
-                }
-            }
-            copyRows(out, 0, pitch, y.v, nc * y.plane(), ow, oh, ow);
-        });
-        t.onBackward(() -> {
-            double[] dy = y.gradOrNull();
-            if (dy == null) {
-                return;
-            }
-            double[] dx = x.needsGrad ? x.grad() : null;
-            t.parallel(x.c, c -> {
-                double[] dyp = Scratch.plane(4, span);
-                java.util.Arrays.fill(dyp, 0, span, 0); // the pitch's extra columns stay zero below
-                double[][] dxPhases = new double[4][];
-                for (int n = 0; n < x.n; n++) {
-                    int nc = n * x.c + c;
-                    copyRows(dy, nc * y.plane(), ow, dyp, 0, pitch, oh, ow);
-                    double[][] phases = t.wantsWeightGrad() ? phases(x, nc * x.plane(), p, pitch, phaseSize) : null;
-                    if (dx != null) {
-                        for (int q = 0; q < 4; q++) {
-                            dxPhases[q] = Scratch.plane(5 + q, phaseSize);
-                            java.util.Arrays.fill(dxPhases[q], 0, phaseSize, 0);
-                        }
-                    }
+        return Bilinear.run(t, x, y, new Bilinear() {
+            @Override
+            public void apply(double[] wt, double[] v, double[] yv, boolean add) {
+                t.parallel(x.n * x.c, nc -> {
+                    int c = nc % x.c;
+                    double[][] phases = phases(v, nc * x.plane(), x.h, x.w, p, pitch, phaseSize);
+                    double[] out = Scratch.plane(4, span);
+                    java.util.Arrays.fill(out, 0, span, 0);
                     for (int ki = 0; ki < k; ki++) {
                         for (int kj = 0; kj < k; kj++) {
-                            int wi = off + (c * k + ki) * k + kj;
-                            int q = ki * d % 2 * 2 + kj * d % 2;
-                            int shift = ki * d / 2 * pitch + kj * d / 2;
-                            if (dx != null) {
-                                Blas1.axpy(wt[wi], dyp, 0, dxPhases[q], shift, span);
-                            }
-                            if (phases != null) {
-                                t.weightGrad[wi] += Blas1.dot(dyp, 0, phases[q], shift, span);
-                            }
+                            Blas1.axpy(wt[off + (c * k + ki) * k + kj], phases[ki * d % 2 * 2 + kj * d % 2],
+                                    ki * d / 2 * pitch + kj * d / 2, out, 0, span);
                         }
                     }
-                    if (dx != null) {
-                        unphase(dxPhases, dx, nc * x.plane(), x.h, x.w, p, pitch, phaseSize);
-                    }
+                    copyRows(out, 0, pitch, yv, nc * y.plane(), ow, oh, ow, add);
+                });
+            }
+
+            @Override
+            public void transpose(double[] wt, double[] v, double[] dy, double[] dx, double[] dw) {
+                if (dx == null && dw == null) {
+                    return;
                 }
-            });
+                t.parallel(x.c, c -> {
+                    double[] dyp = Scratch.plane(4, span);
+                    java.util.Arrays.fill(dyp, 0, span, 0); // the pitch's extra columns stay zero below
+                    double[][] dxPhases = new double[4][];
+                    for (int n = 0; n < x.n; n++) {
+                        int nc = n * x.c + c;
+                        copyRows(dy, nc * y.plane(), ow, dyp, 0, pitch, oh, ow, false);
+                        double[][] phases = dw != null ? phases(v, nc * x.plane(), x.h, x.w, p, pitch, phaseSize) : null;
+                        if (dx != null) {
+                            for (int q = 0; q < 4; q++) {
+                                dxPhases[q] = Scratch.plane(5 + q, phaseSize);
+                                java.util.Arrays.fill(dxPhases[q], 0, phaseSize, 0);
+                            }
+                        }
+                        for (int ki = 0; ki < k; ki++) {
+                            for (int kj = 0; kj < k; kj++) {
+                                int wi = off + (c * k + ki) * k + kj;
+                                int q = ki * d % 2 * 2 + kj * d % 2;
+                                int sh = ki * d / 2 * pitch + kj * d / 2;
+                                if (dx != null) {
+                                    Blas1.axpy(wt[wi], dyp, 0, dxPhases[q], sh, span);
+                                }
+                                if (phases != null) {
+                                    dw[wi] += Blas1.dot(dyp, 0, phases[q], sh, span);
+                                }
+                            }
+                        }
+                        if (dx != null) {
+                            unphase(dxPhases, dx, nc * x.plane(), x.h, x.w, p, pitch, phaseSize);
+                        }
+                    }
+                });
+            }
         });
-        return y;
     }
 
-    /** The four stride-2 phases of plane {@code from} of x, zero-padded by p, in scratch slots 0–3. */
-    private static double[][] phases(Tensor x, int from, int p, int pitch, int size) {
+    /** The four stride-2 phases of the h×w plane at {@code from} of v, zero-padded by p, in scratch slots 0–3. */
+    private static double[][] phases(double[] v, int from, int h, int w, int p, int pitch, int size) {
         double[][] q = new double[4][];
         for (int a = 0; a < 2; a++) {
             for (int b = 0; b < 2; b++) {
                 double[] ph = Scratch.plane(a * 2 + b, size);
                 int j0 = firstInside(b, p);
-                int j1 = Math.min(pitch, lastInside(b, p, x.w) + 1);
+                int j1 = Math.min(pitch, lastInside(b, p, w) + 1);
                 for (int i = 0, at = 0; at < size; i++, at += pitch) {
                     int r = 2 * i + a - p;
-                    if (r < 0 || r >= x.h) {
+                    if (r < 0 || r >= h) {
                         java.util.Arrays.fill(ph, at, at + pitch, 0);
                         continue;
                     }
                     java.util.Arrays.fill(ph, at, at + j0, 0);
-                    for (int j = j0, src = from + r * x.w + 2 * j0 + b - p; j < j1; j++, src += 2) {
-                        ph[at + j] = x.v[src];
+                    for (int j = j0, src = from + r * w + 2 * j0 + b - p; j < j1; j++, src += 2) {
+                        ph[at + j] = v[src];
                     }
                     java.util.Arrays.fill(ph, at + j1, at + pitch, 0);
                 }
@@ -258,11 +269,15 @@ final class Convolution {
         return Math.floorDiv(w - 1 + p - b, 2);
     }
 
-    /** Copies {@code rows} rows of {@code cols} values between planes of different row pitches. */
+    /** Copies (or with {@code add}, adds) {@code rows} rows of {@code cols} values between planes of different row pitches. */
     private static void copyRows(double[] src, int srcOff, int srcPitch, double[] dst, int dstOff, int dstPitch,
-                                 int rows, int cols) {
+                                 int rows, int cols, boolean add) {
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(src, srcOff + r * srcPitch, dst, dstOff + r * dstPitch, cols);
+            if (add) {
+                Blas1.axpy(1, src, srcOff + r * srcPitch, dst, dstOff + r * dstPitch, cols);
+            } else {
+                System.arraycopy(src, srcOff + r * srcPitch, dst, dstOff + r * dstPitch, cols);
+            }
         }
     }
 
@@ -290,93 +305,93 @@ final class Convolution {
         int cin = x.c;
         int oh = outSize(x.h, k, s, p, 1);
         int ow = outSize(x.w, k, s, p, 1);
-        Tensor y = x.sibling(x.n, cout, oh, ow);
+        Tensor y = x.sibling(x.n, cout, oh, ow); // zero: the taps accumulate
         t.countMacs((long) y.v.length * cin * k * k);
-        double[] wt = t.weights;
-        t.parallel(x.n * cout, no -> {
-            int n = no / cout;
-            int o = no % cout;
-            for (int i = 0; i < cin; i++) {
-                for (int ki = 0; ki < k; ki++) {
-                    for (int kj = 0; kj < k; kj++) {
-                        tap(x.v, (n * cin + i) * x.plane(), x.h, x.w, y.v, no * y.plane(), oh, ow,
-                                wt[off + ((o * cin + i) * k + ki) * k + kj], ki, kj, s, p, 1);
-                    }
-                }
-            }
-        });
-        t.onBackward(() -> {
-            double[] dy = y.gradOrNull();
-            if (dy == null) {
-                return;
-            }
-            if (x.needsGrad) {
-                double[] dx = x.grad();
-                t.parallel(x.n * cin, ni -> {
-                    int n = ni / cin;
-                    int i = ni % cin;
-                    for (int o = 0; o < cout; o++) {
+        return Bilinear.run(t, x, y, new Bilinear() {
+            @Override
+            public void apply(double[] wt, double[] in, double[] out, boolean add) {
+                t.parallel(x.n * cout, no -> {
+                    int n = no / cout;
+                    int o = no % cout;
+                    for (int i = 0; i < cin; i++) {
                         for (int ki = 0; ki < k; ki++) {
                             for (int kj = 0; kj < k; kj++) {
-                                tapTranspose(dx, ni * x.plane(), x.h, x.w, dy, (n * cout + o) * y.plane(), oh, ow,
+                                tap(in, (n * cin + i) * x.plane(), x.h, x.w, out, no * y.plane(), oh, ow,
                                         wt[off + ((o * cin + i) * k + ki) * k + kj], ki, kj, s, p, 1);
                             }
                         }
                     }
                 });
             }
-            if (t.wantsWeightGrad()) {
-                t.parallel(cout, o -> {
-                    for (int n = 0; n < x.n; n++) {
-                        for (int i = 0; i < cin; i++) {
+
+            @Override
+            public void transpose(double[] wt, double[] in, double[] dy, double[] dx, double[] dw) {
+                if (dx != null) {
+                    t.parallel(x.n * cin, ni -> {
+                        int n = ni / cin;
+                        int i = ni % cin;
+                        for (int o = 0; o < cout; o++) {
                             for (int ki = 0; ki < k; ki++) {
                                 for (int kj = 0; kj < k; kj++) {
-                                    t.weightGrad[off + ((o * cin + i) * k + ki) * k + kj] += tapDot(x.v,
-                                            (n * cin + i) * x.plane(), x.h, x.w, dy, (n * cout + o) * y.plane(), oh, ow,
-                                            ki, kj, s, p, 1);
+                                    tapTranspose(dx, ni * x.plane(), x.h, x.w, dy, (n * cout + o) * y.plane(), oh, ow,
+                                            wt[off + ((o * cin + i) * k + ki) * k + kj], ki, kj, s, p, 1);
                                 }
                             }
                         }
-                    }
-                });
+                    });
+                }
+                if (dw != null) {
+                    t.parallel(cout, o -> {
+                        for (int n = 0; n < x.n; n++) {
+                            for (int i = 0; i < cin; i++) {
+                                for (int ki = 0; ki < k; ki++) {
+                                    for (int kj = 0; kj < k; kj++) {
+                                        dw[off + ((o * cin + i) * k + ki) * k + kj] += tapDot(in,
+                                                (n * cin + i) * x.plane(), x.h, x.w, dy, (n * cout + o) * y.plane(), oh, ow,
+                                                ki, kj, s, p, 1);
+                                    }
+                                }
+                            }
+                        }
+                    });
+                }
             }
         });
-        return y;
     }
 
     /** Pointwise (1×1, stride 1) convolution {@code cin → cout}: per image, Y = W·X over the pixel planes. */
     static Tensor pointwise(Tape t, Tensor x, int off, int cout) {
         int cin = x.c;
         int plane = x.plane();
-        Tensor y = x.sibling(x.n, cout, x.h, x.w);
+        Tensor y = x.sibling(x.n, cout, x.h, x.w); // zero: the product accumulates
         t.countMacs((long) y.v.length * cin);
-        double[] wt = t.weights;
-        t.parallel(x.n, n -> Gemm.accumulate(wt, off, cin, 1, cout, cin, x.v, n * cin * plane, plane,
-                y.v, n * cout * plane, plane, plane));
-        t.onBackward(() -> {
-            double[] dy = y.gradOrNull();
-            if (dy == null) {
-                return;
+        return Bilinear.run(t, x, y, new Bilinear() {
+            @Override
+            public void apply(double[] wt, double[] in, double[] out, boolean add) {
+                t.parallel(x.n, n -> Gemm.accumulate(wt, off, cin, 1, cout, cin, in, n * cin * plane, plane,
+                        out, n * cout * plane, plane, plane));
             }
-            if (x.needsGrad) {
-                double[] dx = x.grad();
-                t.parallel(x.n, n -> Gemm.accumulate(wt, off, 1, cin, cin, cout, dy, n * cout * plane, plane,
-                        dx, n * cin * plane, plane, plane));
-            }
-            if (t.wantsWeightGrad()) {
-                // ∂W(o, i) = Σ_n ⟨∂y(n, o), x(n, i)⟩, images in order; rows of W split across the team
-                int rowsPerChunk = 2;
-                t.parallel((cout + rowsPerChunk - 1) / rowsPerChunk, chunk -> {
-                    int o0 = chunk * rowsPerChunk;
-                    int rows = Math.min(rowsPerChunk, cout - o0);
-                    for (int n = 0; n < x.n; n++) {
-                        Gemm.dots(dy, (n * cout + o0) * plane, plane, rows, x.v, n * cin * plane, plane, cin, plane,
-                                t.weightGrad, off + o0 * cin, cin, 1);
-                    }
-                });
+
+            @Override
+            public void transpose(double[] wt, double[] in, double[] dy, double[] dx, double[] dw) {
+                if (dx != null) {
+                    t.parallel(x.n, n -> Gemm.accumulate(wt, off, 1, cin, cin, cout, dy, n * cout * plane, plane,
+                            dx, n * cin * plane, plane, plane));
+                }
+                if (dw != null) {
+                    // ∂W(o, i) = Σ_n ⟨∂y(n, o), x(n, i)⟩, images in order; rows of W split across the team
+                    int rowsPerChunk = 2;
+                    t.parallel((cout + rowsPerChunk - 1) / rowsPerChunk, chunk -> {
+                        int o0 = chunk * rowsPerChunk;
+                        int rows = Math.min(rowsPerChunk, cout - o0);
+                        for (int n = 0; n < x.n; n++) {
+                            Gemm.dots(dy, (n * cout + o0) * plane, plane, rows, in, n * cin * plane, plane, cin, plane,
+                                    dw, off + o0 * cin, cin, 1);
+                        }
+                    });
+                }
             }
         });
-        return y;
     }
 
     private static int lo(int shift, int s) {

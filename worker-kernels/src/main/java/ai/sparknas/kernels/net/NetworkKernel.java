@@ -18,6 +18,14 @@ public interface NetworkKernel extends AutoCloseable {
     GradientSums gradients(INDArray w, INDArray alpha, double[] images, int[] labels, Wanted wanted);
 
     /**
+     * The exact directional derivative along {@code d} (ω's layout) of the {@code wanted} gradient sums
+     * at (ω, α), by the R-operator: the weight part is {@code Σ H·d}, H = ∇²_ωω L, the α part
+     * {@code Σ ∇²_αω L·d}; loss and counts are those at (ω, α). What a central difference of
+     * {@link #gradients} approximates, without its step or its kinks.
+     */
+    GradientSums products(INDArray w, INDArray alpha, INDArray d, double[] images, int[] labels, Wanted wanted);
+
+    /**
      * Loss sum and correct count with explicit mixing weights per (edge, op) in α's layout instead of
      * softmax(α): a genotype's 0/1 mask gives the derived sub-network with inherited weights.
      */

@@ -49,19 +49,27 @@ final class Pooling {
                 }
             }
         });
-        t.onBackward(() -> {
-            double[] dy = y.gradOrNull();
-            if (dy == null || !x.needsGrad) {
-                return;
+        t.digest(arg.length, o -> arg[o] + 1L);
+        // J: output o copies input arg[o]
+        return LocallyLinear.track(t, x, y, new LocallyLinear() {
+            @Override
+            public void jacobian(double[] in, double[] out) {
+                t.parallel(x.n * x.c, nc -> {
+                    for (int o = nc * y.plane(), end = o + y.plane(); o < end; o++) {
+                        out[o] += in[arg[o]];
+                    }
+                });
             }
-            double[] dx = x.grad();
-            t.parallel(x.n * x.c, nc -> {
-                for (int o = nc * y.plane(), end = o + y.plane(); o < end; o++) {
-                    dx[arg[o]] += dy[o];
-                }
-            });
+
+            @Override
+            public void transpose(double[] dOut, double[] dIn) {
+                t.parallel(x.n * x.c, nc -> {
+                    for (int o = nc * y.plane(), end = o + y.plane(); o < end; o++) {
+                        dIn[arg[o]] += dOut[o];
+                    }
+                });
+            }
         });
-        return y;
     }
 
     static Tensor avg(Tape t, Tensor x, int s) {
@@ -78,45 +86,48 @@ final class Pooling {
                 inv[r * ow + c] = (double) 1 / (rows * cols);
             }
         }
-        Tensor y = x.toOverwrite(x.n, x.c, oh, ow);
-        t.parallel(x.n * x.c, nc -> {
-            double[] in = Convolution.pad(x.v, nc * x.plane(), x.h, x.w, 1, size, 0, 0);
-            double[] sum = Scratch.plane(1, span);
-            java.util.Arrays.fill(sum, 0, span, 0);
-            for (int k = 0; k < 9; k++) {
-                Blas1.axpy(1, in, k / 3 * pitch + k % 3, sum, 0, span);
-            }
-            for (int r = 0; r < oh; r++) {
-                for (int c = 0; c < ow; c++) {
-                    y.v[nc * y.plane() + r * ow + c] = sum[r * s * pitch + c * s] * inv[r * ow + c];
-                }
-            }
-        });
-        t.onBackward(() -> {
-            double[] dy = y.gradOrNull();
-            if (dy == null || !x.needsGrad) {
-                return;
-            }
-            double[] dx = x.grad();
-            t.parallel(x.n * x.c, nc -> {
-                // each output's share, placed at its window's span index, then spread by the 9 taps
-                double[] share = Scratch.plane(0, span);
-                double[] dxp = Scratch.plane(1, size);
-                java.util.Arrays.fill(share, 0, span, 0);
-                java.util.Arrays.fill(dxp, 0, size, 0);
-                for (int r = 0; r < oh; r++) {
-                    for (int c = 0; c < ow; c++) {
-                        share[r * s * pitch + c * s] = dy[nc * y.plane() + r * ow + c] * inv[r * ow + c];
+        Tensor y = x.sibling(x.n, x.c, oh, ow); // zero: the Jacobian adds
+        LocallyLinear op = new LocallyLinear() {
+            @Override
+            public void jacobian(double[] v, double[] out) {
+                t.parallel(x.n * x.c, nc -> {
+                    double[] in = Convolution.pad(v, nc * x.plane(), x.h, x.w, 1, size, 0, 0);
+                    double[] sum = Scratch.plane(1, span);
+                    java.util.Arrays.fill(sum, 0, span, 0);
+                    for (int k = 0; k < 9; k++) {
+                        Blas1.axpy(1, in, k / 3 * pitch + k % 3, sum, 0, span);
                     }
-                }
-                for (int k = 0; k < 9; k++) {
-                    Blas1.axpy(1, share, 0, dxp, k / 3 * pitch + k % 3, span);
-                }
-                for (int r = 0; r < x.h; r++) {
-                    Blas1.axpy(1, dxp, (r + 1) * pitch + 1, dx, nc * x.plane() + r * x.w, x.w);
-                }
-            });
-        });
-        return y;
+                    for (int r = 0; r < oh; r++) {
+                        for (int c = 0; c < ow; c++) {
+                            out[nc * y.plane() + r * ow + c] += sum[r * s * pitch + c * s] * inv[r * ow + c];
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void transpose(double[] dy, double[] dx) {
+                t.parallel(x.n * x.c, nc -> {
+                    // each output's share, placed at its window's span index, then spread by the 9 taps
+                    double[] share = Scratch.plane(0, span);
+                    double[] dxp = Scratch.plane(1, size);
+                    java.util.Arrays.fill(share, 0, span, 0);
+                    java.util.Arrays.fill(dxp, 0, size, 0);
+                    for (int r = 0; r < oh; r++) {
+                        for (int c = 0; c < ow; c++) {
+                            share[r * s * pitch + c * s] = dy[nc * y.plane() + r * ow + c] * inv[r * ow + c];
+                        }
+                    }
+                    for (int k = 0; k < 9; k++) {
+                        Blas1.axpy(1, share, 0, dxp, k / 3 * pitch + k % 3, span);
+                    }
+                    for (int r = 0; r < x.h; r++) {
+                        Blas1.axpy(1, dxp, (r + 1) * pitch + 1, dx, nc * x.plane() + r * x.w, x.w);
+                    }
+                });
+            }
+        };
+        op.jacobian(x.v, y.v); // average pooling is linear: its forward is its Jacobian
+        return LocallyLinear.track(t, x, y, op);
     }
 }

@@ -133,7 +133,7 @@ public final class SuperNetwork implements NetworkKernel {
             if (record) {
                 pass.tape.backward();
                 if (wanted.alpha()) {
-                    alphaGrad = pass.alphaGradient();
+                    alphaGrad = pass.softmaxBackward(pass.dProbs);
                 }
             }
         } finally {
@@ -143,6 +143,52 @@ public final class SuperNetwork implements NetworkKernel {
         return new GradientSums(r.loss, r.correct, n,
                 weightGrad == null ? null : Nd4j.createFromArray(weightGrad).castTo(DataType.DOUBLE),
                 alphaGrad == null ? null : Nd4j.createFromArray(alphaGrad).castTo(DataType.DOUBLE));
+    }
+
+    /**
+     * The directional derivative along {@code d} (ω's layout) of the gradient sums that are asked for,
+     * computed exactly by the R-operator in one forward-and-backward pass: {@code Σ H·d} with
+     * {@code H = ∇²_ωω L} as the weight part and {@code Σ ∇²_αω L·d} as the α part, where L is the
+     * summed cross-entropy of the batch at (ω, α). The loss and count are those at (ω, α).
+     */
+    @Override
+    public GradientSums products(INDArray w, INDArray alpha, INDArray d, double[] images, int[] labels, // keep-f64
+                                 Wanted wanted) {
+        checkLength("weights", w.length(), weights.size());
+        checkLength("alpha", alpha.length(), alphas.size());
+        checkLength("direction", d.length(), weights.size());
+        if (wanted == Wanted.NONE) {
+            throw new IllegalArgumentException("a product pass must want the weight part, the α part or both");
+        }
+        int n = checkBatch(images, labels);
+        double[] hd = wanted.weights() ? new double[(int) weights.size()] : null;
+        Pass pass = new Pass(Tape.rPass(w.toDoubleVector(), d.toDoubleVector(), hd, wanted.alpha(), pool), false);
+        Result r;
+        double[] mixed = null;
+        try {
+            r = pass.forward(storage(images), labels, n, alpha.toDoubleVector());
+            pass.tape.backward();
+            if (wanted.alpha()) {
+                mixed = pass.softmaxBackward(pass.dProbsTangent);
+            }
+        } finally {
+            arrays.releaseAll();
+        }
+        return new GradientSums(r.loss, r.correct, n,
+                hd == null ? null : Nd4j.createFromArray(hd).castTo(DataType.DOUBLE),
+                mixed == null ? null : Nd4j.createFromArray(mixed).castTo(DataType.DOUBLE));
+    }
+
+    /** Test hook: the digest of every ReLU mask and max-pool arg-max of the forward pass at (ω, α) ({@link Tape#decisions}). */
+    long decisionDigest(INDArray w, INDArray alpha, double[] images, int[] labels) { // keep-f64
+        Pass pass = new Pass(new Tape(w.toDoubleVector(), null, false, false, pool), false);
+        pass.tape.decisions = new java.util.concurrent.atomic.AtomicLong();
+        try {
+            pass.forward(storage(images), labels, checkBatch(images, labels), alpha.toDoubleVector());
+        } finally {
+            arrays.releaseAll();
+        }
+        return pass.tape.decisions.get();
     }
 
     /** The batch size, after checking that the pixels fit the labels. */
@@ -186,9 +232,11 @@ public final class SuperNetwork implements NetworkKernel {
         };
     }
 
-    /** A view of {@code x}'s values with its own gradient buffer (see {@code Pass.edgeOps}). */
+    /** A view of {@code x}'s values (and tangent) with its own gradient buffers (see {@code Pass.edgeOps}). */
     private static Tensor proxy(Tensor x) {
-        return new Tensor(x.n, x.c, x.h, x.w, x.v, x.needsGrad, x.pool());
+        Tensor p = new Tensor(x.n, x.c, x.h, x.w, x.v, x.needsGrad, x.pool());
+        p.t = x.t;
+        return p;
     }
 
     /** One forward pass (and the state its backward needs). */
@@ -199,6 +247,8 @@ public final class SuperNetwork implements NetworkKernel {
         boolean explicitMix;
         double[][] probs;
         double[][] dProbs;
+        /** In an R-pass that wants the α tangent: the tangent of dProbs along the direction. */
+        double[][] dProbsTangent;
 
         Pass(Tape tape, boolean declaring) {
             this.tape = tape;
@@ -275,7 +325,8 @@ public final class SuperNetwork implements NetworkKernel {
                 }
                 Tensor[] terms = edgeOps(candidates, states, relus, c);
                 Tensor node = Layers.weightedSum(tape, List.of(terms),
-                        candidates.stream().mapToInt(EdgeOp::alphaIndex).toArray(), probs[block], dProbs[block]);
+                        candidates.stream().mapToInt(EdgeOp::alphaIndex).toArray(), probs[block], dProbs[block],
+                        dProbsTangent == null ? null : dProbsTangent[block]);
                 states.add(node);
                 if (i + 1 < space.nodes()) {
                     relus.add(Layers.relu(tape, node));
@@ -321,8 +372,12 @@ public final class SuperNetwork implements NetworkKernel {
             });
             tape.onBackward(() -> {
                 tape.tasks(m, at -> tapes[order[at]].backward());
-                addProxyGradients(states, xs, ops);
-                addProxyGradients(relus, xRelus, ops);
+                addProxyGradients(states, xs, ops, false);
+                addProxyGradients(relus, xRelus, ops, false);
+                if (tape.rop()) {
+                    addProxyGradients(states, xs, ops, true);
+                    addProxyGradients(relus, xRelus, ops, true);
+                }
                 for (int q = 0; q < m; q++) { // the next node's operations reuse them: a pass's peak stays low
                     xs[q].releaseGrad();
                     xRelus[q].releaseGrad();
@@ -331,20 +386,24 @@ public final class SuperNetwork implements NetworkKernel {
             return out;
         }
 
-        /** {@code inputs[j].grad += Σ_q proxies[q].grad} over the operations q that read input j, in q order. */
-        void addProxyGradients(List<Tensor> inputs, Tensor[] proxies, List<EdgeOp> ops) {
+        /**
+         * {@code inputs[j].grad += Σ_q proxies[q].grad} over the operations q that read input j, in q
+         * order; with {@code tangent}, the same for the gradients' tangents.
+         */
+        void addProxyGradients(List<Tensor> inputs, Tensor[] proxies, List<EdgeOp> ops, boolean tangent) {
             for (int j = 0; j < inputs.size(); j++) {
                 Tensor x = inputs.get(j);
                 List<double[]> parts = new ArrayList<>();
                 for (int q = 0; q < proxies.length; q++) {
-                    if (ops.get(q).input() == j && proxies[q].gradOrNull() != null) {
-                        parts.add(proxies[q].gradOrNull());
+                    double[] part = tangent ? proxies[q].tangentGradOrNull() : proxies[q].gradOrNull();
+                    if (ops.get(q).input() == j && part != null) {
+                        parts.add(part);
                     }
                 }
                 if (!x.needsGrad || parts.isEmpty()) {
                     continue;
                 }
-                double[] g = x.grad();
+                double[] g = tangent ? x.tangentGrad() : x.grad();
                 int per = g.length / x.n;
                 tape.parallel(x.n, n -> {
                     for (double[] part : parts) {
@@ -404,6 +463,7 @@ public final class SuperNetwork implements NetworkKernel {
             int rows = space.edgesPerCell();
             probs = new double[blocks][rows * ops];
             dProbs = new double[blocks][rows * ops];
+            dProbsTangent = tape.wantsAlphaTangent ? new double[blocks][rows * ops] : null;
             for (int b = 0; b < blocks; b++) {
                 int off = b * rows * ops;
                 if (explicitMix) {
@@ -428,8 +488,11 @@ public final class SuperNetwork implements NetworkKernel {
             }
         }
 
-        /** Softmax backward per row: ∂α_j = p_j·(∂p_j − Σ_k p_k·∂p_k). */
-        double[] alphaGradient() {
+        /**
+         * Softmax backward per row: ∂α_j = p_j·(∂p_j − Σ_k p_k·∂p_k). α is fixed in an R-pass (the
+         * direction lies in ω), so the same map takes the tangent of ∂p to the tangent of ∂α.
+         */
+        double[] softmaxBackward(double[][] dProbs) {
             int ops = space.ops().size();
             int rows = space.edgesPerCell();
             double[] g = new double[(int) alphas.size()];

@@ -8,6 +8,11 @@ import java.util.function.IntConsumer;
  * One forward pass and the record needed to run it backwards: the flat weights it reads, the flat
  * weight-gradient it writes (null when the pass does not want ∇ω, so every kernel skips its
  * weight-gradient half), and the backward closures in forward order.
+ *
+ * <p>An R-pass (Pearlmutter's R-operator) also carries a direction D in ω: every tensor then carries
+ * its tangent ẋ = ∂x/∂ω·D beside its value and, in the backward pass, the tangent of its gradient, so
+ * that the weight gradient's tangent is H·D ({@link #weightGradTangent}) and the node sums' tangents
+ * give ∇²_αω L·D. Kernels compute the tangents only when {@link #rop()} holds.
  */
 final class Tape {
     /** Flat weights; grows while a network declares its parameters (see {@link #ensureCapacity}). */
@@ -20,16 +25,45 @@ final class Tape {
     /** Whether the pass wants ∇α: without it the node sums skip their ⟨op output, ∂node⟩ products. */
     final boolean wantsAlphaGrad;
 
+    /** The direction D of an R-pass (ω's layout), or null in an ordinary pass. */
+    final double[] direction;
+    /** Σ H·D, the tangent of the weight gradient along D (null when the R-pass does not want it). */
+    final double[] weightGradTangent;
+    /** Whether the R-pass wants the tangent of ∇α (the mixed product ∇²_αω L·D). */
+    final boolean wantsAlphaTangent;
+
     Tape(double[] weights, double[] weightGrad, boolean recording, KernelTeam pool) {
         this(weights, weightGrad, recording, true, pool);
     }
 
     Tape(double[] weights, double[] weightGrad, boolean recording, boolean wantsAlphaGrad, KernelTeam pool) {
+        this(weights, weightGrad, recording, wantsAlphaGrad, null, null, false, pool);
+    }
+
+    Tape(double[] weights, double[] weightGrad, boolean recording, boolean wantsAlphaGrad, double[] direction,
+         double[] weightGradTangent, boolean wantsAlphaTangent, KernelTeam pool) {
         this.weights = weights;
         this.weightGrad = weightGrad;
         this.recording = recording;
         this.wantsAlphaGrad = wantsAlphaGrad;
+        this.direction = direction;
+        this.weightGradTangent = weightGradTangent;
+        this.wantsAlphaTangent = wantsAlphaTangent;
         this.pool = pool;
+    }
+
+    /**
+     * An R-pass along {@code direction}: records the backward pass, wants neither ∇ω nor ∇α
+     * themselves, only their tangents ({@code weightGradTangent} when non-null, the α tangent when asked).
+     */
+    static Tape rPass(double[] weights, double[] direction, double[] weightGradTangent, boolean wantsAlphaTangent,
+                      KernelTeam pool) {
+        return new Tape(weights, null, true, false, direction, weightGradTangent, wantsAlphaTangent, pool);
+    }
+
+    /** Whether this is an R-pass: tensors carry tangents along {@link #direction}. */
+    boolean rop() {
+        return direction != null;
     }
 
     /**
@@ -37,7 +71,28 @@ final class Tape {
      * wants, its own backward list, and sequential kernel loops (the task is the unit of parallelism).
      */
     Tape sub() {
-        return new Tape(weights, weightGrad, recording, wantsAlphaGrad, null);
+        Tape t = new Tape(weights, weightGrad, recording, wantsAlphaGrad, direction, weightGradTangent,
+                wantsAlphaTangent, null);
+        t.decisions = decisions;
+        return t;
+    }
+
+    /**
+     * When non-null, the ReLU and max-pool kernels add a digest of their decisions (mask, arg-max) to
+     * it: two passes with equal digests took every kink on the same side (tests of the R-operator
+     * against finite differences check this). Null in every production pass.
+     */
+    java.util.concurrent.atomic.AtomicLong decisions;
+
+    /** Adds {@code Σ mix(i)·choice(i)} over [0, n) to {@link #decisions}, when it is tracked. */
+    void digest(int n, java.util.function.IntToLongFunction choice) {
+        if (decisions != null) {
+            long h = 0;
+            for (int i = 0; i < n; i++) {
+                h += (i + 1L) * 0x9E3779B97F4A7C15L * choice.applyAsLong(i);
+            }
+            decisions.addAndGet(h);
+        }
     }
 
     /** Registers the backward step of the op just computed (only when the pass is recorded). */

@@ -3,6 +3,8 @@ package ai.sparknas.kernels.net;
 /**
  * An activation in NCHW layout, float64, with its gradient allocated on first use. Tensors that do
  * not need a gradient (the input images) skip the input-gradient half of every backward kernel.
+ * In an R-pass it also carries its tangent (null: identically zero, as for the images) and the
+ * tangent of its gradient, allocated on first use like the gradient.
  */
 final class Tensor {
     final int n;
@@ -13,6 +15,9 @@ final class Tensor {
     final boolean needsGrad;
     private final ArrayPool pool;
     private double[] g;
+    /** The tangent ẋ of the value in an R-pass, or null when it is zero. */
+    double[] t;
+    private double[] tg;
 
     /** A zero tensor whose value and gradient arrays come from {@code pool} (null: plain allocation). */
     Tensor(int n, int c, int h, int w, boolean needsGrad, ArrayPool pool) {
@@ -56,12 +61,39 @@ final class Tensor {
         return g;
     }
 
-    /** Returns the gradient buffer to the pool early; the tensor's gradient must not be used again. */
+    /** Returns the gradient buffers to the pool early; the tensor's gradients must not be used again. */
     void releaseGrad() {
-        if (g != null && pool != null) {
-            pool.giveBack(g);
+        if (pool != null) {
+            if (g != null) {
+                pool.giveBack(g);
+            }
+            if (tg != null) {
+                pool.giveBack(tg);
+            }
         }
         g = null;
+        tg = null;
+    }
+
+    /** The tangent of the value, zero-filled on first call. */
+    double[] tangent() {
+        if (t == null) {
+            t = pool == null ? new double[v.length] : pool.take(v.length);
+        }
+        return t;
+    }
+
+    /** The tangent of the gradient, zero-filled on first call. */
+    double[] tangentGrad() {
+        if (tg == null) {
+            tg = pool == null ? new double[v.length] : pool.take(v.length);
+        }
+        return tg;
+    }
+
+    /** The tangent of the gradient if anything was accumulated into it, else null. */
+    double[] tangentGradOrNull() {
+        return tg;
     }
 
     /** The gradient if anything was accumulated into it, else null (nothing flowed back). */

@@ -606,7 +606,7 @@ class OpGradientTest {
             if (t.recording) {
                 dCoefs.add(dCoef);
             }
-            return Layers.weightedSum(t, List.of(xs[0], xs[1], xs[0], xs[2]), idx, coef, dCoef);
+            return Layers.weightedSum(t, List.of(xs[0], xs[1], xs[0], xs[2]), idx, coef, dCoef, null);
         };
         Tensor y = op.apply(new Tape(new double[0], null, false, null), new Tensor[] {a, b, z});
         for (int i = 0; i < y.v.length; i++) {
