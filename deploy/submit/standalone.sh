@@ -11,7 +11,7 @@ EXECUTOR_MEMORY="${EXECUTOR_MEMORY:-6g}"              # heap per executor: one n
 DRIVER_MEMORY="${DRIVER_MEMORY:-4g}"                  # driver heap: α, ω and optimizer state
 TASK_CPUS="${TASK_CPUS:-$EXECUTOR_CORES}"             # cores per task: one fat task per executor is fastest
 KERNEL_THREADS="${KERNEL_THREADS:-$TASK_CPUS}"        # kernel threads per task (sparknas.spark.kernel-threads)
-PARTITIONS="${PARTITIONS:-$EXECUTORS}"                # data partitions (sparknas.spark.partitions)
+PARTITIONS="${PARTITIONS:-0}"   # data partitions (sparknas.spark.partitions); 0 = auto: up to one per core, >= spark.min-examples-per-partition examples each
 MAX_RESULT_SIZE="${MAX_RESULT_SIZE:-2g}"              # spark.driver.maxResultSize: partitions x gradient bytes
 KRYO_BUFFER_MAX="${KRYO_BUFFER_MAX:-512m}"            # spark.kryoserializer.buffer.max: one gradient vector
 APP_JAR="${APP_JAR:-$(cd "$(dirname "$0")/../.." && pwd)/spark-job/target/spark-job-0.1.0-SNAPSHOT-app.jar}"

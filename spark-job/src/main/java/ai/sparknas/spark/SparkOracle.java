@@ -54,9 +54,10 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
             hadoop.put(kv._1(), kv._2());
         }
         DataLayout layout = DataLayout.probe(cfg.data(), HadoopDataFiles.fromSparkSettings(hadoop));
-        int partitions = cfg.spark().partitions() == 0 ? autoPartitions(clusterCores(sc), cfg.search().batch())
-                : cfg.spark().partitions();
-        SearchSetup setup = new SearchSetup(cfg, layout, partitions, 1);
+        boolean explicit = cfg.spark().partitions() != 0;
+        int partitions = explicit ? cfg.spark().partitions()
+                : autoPartitions(clusterCores(sc), cfg.search().batch(), cfg.spark().minExamplesPerPartition());
+        SearchSetup setup = new SearchSetup(cfg, layout, partitions, 1, explicit);
         WorkerContext context = new WorkerContext(cfg, layout, partitions, cfg.spark().kernelThreads(), hadoop);
         List<Integer> ids = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
@@ -118,9 +119,12 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         return sc.defaultParallelism();
     }
 
-    /** spark.partitions = 0: the most partitions, up to the cluster's cores, that divide the batch evenly. */
-    static int autoPartitions(int cores, int batch) {
-        for (int p = Math.max(1, Math.min(cores, batch)); p > 1; p--) {
+    /**
+     * spark.partitions = 0: the most partitions, up to the cluster's cores, that divide the batch evenly
+     * with at least {@code floor} examples each (spark.min-examples-per-partition); 1 if none does.
+     */
+    static int autoPartitions(int cores, int batch, int floor) {
+        for (int p = Math.max(1, Math.min(cores, batch / Math.max(1, floor))); p > 1; p--) {
             if (batch % p == 0) {
                 return p;
             }
@@ -155,7 +159,17 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
     @Override
     public GradientSums evaluate(INDArray w, INDArray mix, Split split) {
         return round((split == Split.VAL ? "α data" : "ω data") + ": sub-network", new Pass(epoch, step, split,
-                Wanted.NONE, 0, true), w, null, mix);
+                Wanted.NONE, 0, true, false), w, null, mix);
+    }
+
+    @Override
+    public GradientSums products(INDArray w, INDArray d, INDArray alpha, Split split, Wanted wanted) {
+        String what = switch (wanted) {
+            case WEIGHTS -> "exact H·d";
+            case ALPHA -> "exact ∇²αω·d";
+            default -> "exact H·d, ∇²αω·d";
+        };
+        return round(what, Pass.products(epoch, step, split, wanted), w, d, alpha);
     }
 
     @Override

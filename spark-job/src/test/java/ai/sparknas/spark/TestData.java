@@ -51,11 +51,15 @@ final class TestData {
                 .set("spark.driver.bindAddress", "127.0.0.1")));
     }
 
-    /** Overrides for a tiny float64 search on the files of {@link #writeIdx}. */
+    /**
+     * Overrides for a tiny float64 search on the files of {@link #writeIdx}; its batches are tiny, so the
+     * per-partition floor is the smallest BatchNorm batch allowed, 2.
+     */
     static List<String> tinySearch(Path[] files, String estimator, int partitions, int batch) {
         List<String> o = new ArrayList<>(List.of("search.layers=3", "search.channels=4", "search.batch=" + batch,
                 "search.epochs=1", "data.classes=4", "data.normalize=none", "compute.precision=float64",
-                "search.estimator=" + estimator, "spark.partitions=" + partitions));
+                "search.estimator=" + estimator, "spark.partitions=" + partitions,
+                "spark.min-examples-per-partition=2"));
         o.add("data.train-images=" + files[0]);
         o.add("data.train-labels=" + files[1]);
         return o;

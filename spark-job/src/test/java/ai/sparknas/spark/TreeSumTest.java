@@ -96,12 +96,39 @@ class TreeSumTest {
 
     @Test
     void autoPartitionsDivideTheBatch() {
-        assertEquals(2, SparkOracle.autoPartitions(2, 32));
-        assertEquals(2, SparkOracle.autoPartitions(3, 32));
-        assertEquals(3, SparkOracle.autoPartitions(3, 48));
-        assertEquals(1, SparkOracle.autoPartitions(4, 7));
-        assertEquals(5, SparkOracle.autoPartitions(64, 5));
-        assertEquals(1, SparkOracle.autoPartitions(0, 32));
+        assertEquals(2, SparkOracle.autoPartitions(2, 32, 2));
+        assertEquals(2, SparkOracle.autoPartitions(3, 32, 2));
+        assertEquals(3, SparkOracle.autoPartitions(3, 48, 2));
+        assertEquals(1, SparkOracle.autoPartitions(4, 7, 2));
+        assertEquals(5, SparkOracle.autoPartitions(64, 10, 2));
+        assertEquals(1, SparkOracle.autoPartitions(0, 32, 2));
+    }
+
+    @Test
+    void autoPartitionsNeverGoBelowTheFloor() {
+        assertEquals(2, SparkOracle.autoPartitions(2, 32, 16));
+        assertEquals(2, SparkOracle.autoPartitions(8, 32, 16), "not 4 or 8 partitions of 8 and 4");
+        assertEquals(4, SparkOracle.autoPartitions(16, 64, 16));
+        assertEquals(3, SparkOracle.autoPartitions(4, 48, 16), "not 4 of 12");
+        assertEquals(4, SparkOracle.autoPartitions(6, 36, 8), "9 each; 6 of 6 is below the floor");
+        assertEquals(1, SparkOracle.autoPartitions(4, 8, 16), "batch below the floor: one partition");
+        assertEquals(1, SparkOracle.autoPartitions(4, 15, 16));
+        assertEquals(1, SparkOracle.autoPartitions(64, 5, 2), "no divisor of 5 leaves 2 each");
+        assertEquals(1, SparkOracle.autoPartitions(2, 16, 16), "exactly the floor in one partition");
+        for (int cores = 0; cores <= 17; cores++) {
+            for (int batch = 1; batch <= 130; batch++) {
+                for (int floor = 2; floor <= 20; floor++) {
+                    int p = SparkOracle.autoPartitions(cores, batch, floor);
+                    String at = "cores " + cores + ", batch " + batch + ", floor " + floor + ": " + p;
+                    assertTrue(p >= 1 && p <= Math.max(1, cores), at);
+                    assertEquals(0, batch % p, at);
+                    assertTrue(p == 1 || batch / p >= floor, at);
+                    for (int q = p + 1; q <= cores; q++) {
+                        assertTrue(batch % q != 0 || batch / q < floor, at + " but " + q + " also fits");
+                    }
+                }
+            }
+        }
     }
 
     @Test

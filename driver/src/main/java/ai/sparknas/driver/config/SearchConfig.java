@@ -44,7 +44,11 @@ public final class SearchConfig {
     public static final List<String> DARTS_OPS = List.of("none", "max_pool_3x3", "avg_pool_3x3",
             "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5");
     /** Allowed values of {@code sparknas.search.estimator}. */
-    public static final List<String> ESTIMATORS = List.of("first-order", "second-order", "amended");
+    public static final List<String> ESTIMATORS = List.of("first-order", "second-order", "amended", "implicit");
+    /** Allowed values of {@code sparknas.estimator.products}. */
+    public static final List<String> PRODUCTS = List.of("exact", "finite-difference");
+    /** Allowed values of {@code sparknas.estimator.implicit.method}. */
+    public static final List<String> IMPLICIT_METHODS = List.of("neumann", "cg");
     /** Allowed values of {@code sparknas.data.format}. */
     public static final List<String> FORMATS = List.of("idx", "cifar10", "cifar100");
     /** Allowed values of {@code sparknas.data.normalize}. */
@@ -116,7 +120,7 @@ public final class SearchConfig {
      * @param epochs        search epochs
      * @param batch         minibatch size
      * @param stepsPerEpoch steps per epoch, 0 = every batch of the weight half
-     * @param estimator     "first-order", "second-order" or "amended"
+     * @param estimator     "first-order", "second-order", "amended" or "implicit"
      */
     public record Search(List<String> ops, int nodes, int layers, int channels, String alphaSharing, int epochs,
                          int batch, int stepsPerEpoch, String estimator) {
@@ -138,8 +142,15 @@ public final class SearchConfig {
      * @param epsilonHv       ε of the H·v central difference, r = ε/‖v‖
      * @param epsilonMixed    ε of the mixed-derivative central difference, r' = ε/‖u‖
      * @param epsilonUnrolled ε of the second-order finite difference, R = ε/‖v‖
+     * @param products        how H·v and ∇²αω L·u are computed: "exact" (R-operator) or "finite-difference"
+     * @param implicitMethod  implicit estimator's p ≈ H⁻¹v: "neumann" (series) or "cg" (conjugate gradient)
+     * @param implicitSteps   K: Neumann terms beyond the first, or CG iterations (>= 1)
+     * @param implicitGamma   γ: Neumann scaling, p = γ Σ_{k=0..K} (I − γH)^k v (> 0)
+     * @param implicitDamping λ: CG solves (H + λI) p = v (>= 0)
      */
-    public record Estimator(double eta, double epsilonHv, double epsilonMixed, double epsilonUnrolled) {
+    public record Estimator(double eta, double epsilonHv, double epsilonMixed, double epsilonUnrolled,
+                            String products, String implicitMethod, int implicitSteps, double implicitGamma,
+                            double implicitDamping) {
     }
 
     /**
@@ -191,11 +202,14 @@ public final class SearchConfig {
     /**
      * {@code sparknas.spark}: the data-parallel rounds (read by the spark-job module only).
      *
-     * @param partitions    data partitions, one task each per round; 0 = Spark's default parallelism
+     * @param partitions    data partitions, one task each per round; 0 = the most, up to the cluster's cores,
+     *                      that divide the batch with at least {@code minExamplesPerPartition} examples each
      * @param treeDepth     depth of the tree reduction of the partition sums (1 = straight to the driver)
      * @param kernelThreads kernel threads of each task; 0 = the task's cores ({@code spark.task.cpus})
+     * @param minExamplesPerPartition fewest examples of a partition's batch (>= 2): BatchNorm's statistics
+     *                                are per partition, and over too few examples ∇α degrades to 0
      */
-    public record Spark(int partitions, int treeDepth, int kernelThreads) {
+    public record Spark(int partitions, int treeDepth, int kernelThreads, int minExamplesPerPartition) {
     }
 
     private static final Pattern URI_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
@@ -227,7 +241,7 @@ public final class SearchConfig {
         this.monitor = new Monitor(v.intAtLeast("monitor.skip-warning-threshold", 0),
                 v.intAtLeast("monitor.eval-batches", 0));
         this.spark = new Spark(v.intAtLeast("spark.partitions", 0), v.intAtLeast("spark.tree-depth", 1),
-                v.intAtLeast("spark.kernel-threads", 0));
+                v.intAtLeast("spark.kernel-threads", 0), v.intAtLeast("spark.min-examples-per-partition", 2));
         this.checkpointing = new Checkpointing(v.intAtLeast("checkpoint.every-steps", 0),
                 v.intAtLeast("checkpoint.keep", 1));
     }
@@ -660,7 +674,10 @@ public final class SearchConfig {
 
     private static Estimator readEstimator(V v) {
         return new Estimator(v.dblAtLeast("estimator.eta", 0), v.dblPositive("estimator.epsilon-hv"),
-                v.dblPositive("estimator.epsilon-mixed"), v.dblPositive("estimator.epsilon-unrolled"));
+                v.dblPositive("estimator.epsilon-mixed"), v.dblPositive("estimator.epsilon-unrolled"),
+                v.oneOf("estimator.products", PRODUCTS), v.oneOf("estimator.implicit.method", IMPLICIT_METHODS),
+                v.intAtLeast("estimator.implicit.steps", 1), v.dblPositive("estimator.implicit.gamma"),
+                v.dblAtLeast("estimator.implicit.damping", 0));
     }
 
     private static WeightsOptim readWeights(V v) {

@@ -46,10 +46,24 @@ public final class SearchSetup {
     private final long alphaSeed;
 
     /**
-     * @param partitions data-parallel partitions of every batch ({@code spark.partitions}; 1 in one process)
+     * A setup whose partition count was not set by an explicit {@code spark.partitions} (in process, or
+     * derived); {@code spark.min-examples-per-partition} is not checked, two examples per partition are.
+     *
+     * @param partitions data-parallel partitions of every batch (1 in one process)
      * @param threads    threads of this process's network kernel
      */
     public SearchSetup(SearchConfig cfg, DataLayout layout, int partitions, int threads) {
+        this(cfg, layout, partitions, threads, false);
+    }
+
+    /**
+     * @param partitions         data-parallel partitions of every batch ({@code spark.partitions}; 1 in one process)
+     * @param threads            threads of this process's network kernel
+     * @param explicitPartitions true when {@code partitions} is the configured {@code spark.partitions}: then
+     *                           more than one partition must each get at least
+     *                           {@code spark.min-examples-per-partition} examples
+     */
+    public SearchSetup(SearchConfig cfg, DataLayout layout, int partitions, int threads, boolean explicitPartitions) {
         this.config = cfg;
         this.layout = layout;
         var s = cfg.search();
@@ -80,6 +94,7 @@ public final class SearchSetup {
                     + " does not divide into " + partitions + " partitions (spark.partitions): choose search.batch"
                     + " as a multiple of the partition count");
         }
+        checkExamplesPerPartition(cfg, partitions, explicitPartitions);
         plan = new BatchPlan(planSeed, records, s.batch(), partitions); // each partition owns >= B/P records
         network = NetworkKernel.create(space, threads, cfg.compute().precision());
         stepsPerEpoch = s.stepsPerEpoch() == 0 ? plan.stepsPerEpoch() : Math.min(s.stepsPerEpoch(), plan.stepsPerEpoch());
@@ -91,6 +106,31 @@ public final class SearchSetup {
         padValue = pad;
         estimator = Estimators.create(s.estimator(), cfg);
         schedule = new CosineSchedule(cfg.weightsOptim().lr(), cfg.weightsOptim().lrMin(), s.epochs());
+    }
+
+    /**
+     * BatchNorm normalises over each partition's share of the batch: one example makes ∇α ≡ 0, so fewer
+     * than 2 are refused always, and fewer than the floor when more than one partition was set explicitly
+     * (one partition is the reference the floor is measured against, and what auto falls back to).
+     */
+    private static void checkExamplesPerPartition(SearchConfig cfg, int partitions, boolean explicitPartitions) {
+        int batch = cfg.search().batch();
+        int perPartition = batch / partitions;
+        if (perPartition < 2) {
+            throw new ConfigException("sparknas.search.batch", "sparknas.search.batch = " + batch + " gives "
+                    + perPartition + " example(s) per partition over " + partitions + " partition(s): BatchNorm needs"
+                    + " at least 2 per batch (over 1 every node is zero-mean and ∇α is 0); raise search.batch to at"
+                    + " least " + 2 * partitions + " or use fewer partitions");
+        }
+        int floor = cfg.spark().minExamplesPerPartition();
+        if (explicitPartitions && partitions > 1 && perPartition < floor) { // 1 partition is what auto falls back to
+            throw new ConfigException("sparknas.spark.partitions", "sparknas.spark.partitions = " + partitions
+                    + " gives " + perPartition + " examples per partition (search.batch = " + batch + "), fewer than"
+                    + " sparknas.spark.min-examples-per-partition = " + floor + " (BatchNorm statistics are per"
+                    + " partition; few examples bias ∇α): use fewer partitions (at most " + Math.max(1, batch / floor)
+                    + ", or 0 = auto), a larger search.batch (at least " + (long) floor * partitions
+                    + "), or a lower spark.min-examples-per-partition");
+        }
     }
 
     /** The layout of data already in memory (its halves as given). */

@@ -48,7 +48,9 @@ class SearchConfigTest {
         assertEquals(new SearchConfig.Search(SearchConfig.DARTS_OPS, 4, 8, 16, "per-type", 50, 64, 0, "amended"),
                 c.search());
         assertEquals(14, c.search().edgesPerCell());
-        assertEquals(new SearchConfig.Estimator(0.1, 0.01, 0.01, 0.01), c.estimator());
+        assertEquals(new SearchConfig.Estimator(0.1, 0.01, 0.01, 0.01, "exact", "neumann", 5, 0.01, 0.01),
+                c.estimator());
+        assertEquals(new SearchConfig.Spark(0, 1, 0, 16), c.spark());
         assertEquals(new SearchConfig.WeightsOptim(0.025, 0.001, 0.9, 3e-4, 5.0), c.weightsOptim());
         assertEquals(new SearchConfig.AlphaOptim(3e-4, 0.5, 0.999, 1e-8, 1e-3), c.alphaOptim());
         assertEquals(0, c.compute().threads());
@@ -74,6 +76,32 @@ class SearchConfigTest {
         assertEquals(64, c.search().batch());
         assertEquals(0.1, c.estimator().eta());
         assertEquals(0.025, c.weightsOptim().lr());
+    }
+
+    @Test
+    void estimatorKeysParseAndTakePartInEquality() {
+        SearchConfig c = SearchConfig.load(null, List.of("search.estimator=implicit",
+                "estimator.products=finite-difference", "estimator.implicit.method=cg", "estimator.implicit.steps=12",
+                "estimator.implicit.gamma=0.005", "estimator.implicit.damping=0", "spark.min-examples-per-partition=8"));
+        assertEquals("implicit", c.search().estimator());
+        assertEquals(new SearchConfig.Estimator(0.1, 0.01, 0.01, 0.01, "finite-difference", "cg", 12, 0.005, 0.0),
+                c.estimator());
+        assertEquals(8, c.spark().minExamplesPerPartition());
+        assertEquals(List.of("exact", "finite-difference"), SearchConfig.PRODUCTS);
+        assertEquals(List.of("neumann", "cg"), SearchConfig.IMPLICIT_METHODS);
+        assertTrue(SearchConfig.ESTIMATORS.contains("implicit"));
+        // each new key changes the config's identity (digest, resume's conflict check) and survives render
+        SearchConfig d = SearchConfig.defaults();
+        for (String o : List.of("estimator.products=finite-difference", "estimator.implicit.method=cg",
+                "estimator.implicit.steps=6", "estimator.implicit.gamma=0.02", "estimator.implicit.damping=0.1",
+                "spark.min-examples-per-partition=4")) {
+            SearchConfig changed = d.withOverrides(List.of(o));
+            assertFalse(changed.equals(d), o);
+            assertEquals(changed, SearchConfig.fromConfig(ConfigFactory.parseString(changed.render())), o);
+            assertEquals(changed.hashCode(), SearchConfig.fromConfig(ConfigFactory.parseString(changed.render())).hashCode(), o);
+        }
+        ConfigException section = invalid("estimator.implicit=3");
+        assertTrue(section.getMessage().contains("is a section"), section.getMessage());
     }
 
     @Test
@@ -146,7 +174,7 @@ class SearchConfigTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "search.estimator=third-order      | sparknas.search.estimator       | third-order | first-order, second-order, amended",
+            "search.estimator=third-order      | sparknas.search.estimator       | third-order | first-order, second-order, amended, implicit",
             "data.format=png                   | sparknas.data.format            | png         | idx, cifar10, cifar100",
             "search.alpha-sharing=global       | sparknas.search.alpha-sharing   | global      | per-type, per-cell",
             "data.normalize=imagenet           | sparknas.data.normalize         | imagenet    | fashion-mnist",
@@ -177,6 +205,15 @@ class SearchConfigTest {
             "estimator.epsilon-hv=0            | sparknas.estimator.epsilon-hv   | 0           | > 0",
             "estimator.epsilon-mixed=-1        | sparknas.estimator.epsilon-mixed | -1         | > 0",
             "estimator.epsilon-unrolled=0      | sparknas.estimator.epsilon-unrolled | 0       | > 0",
+            "estimator.products=r-op           | sparknas.estimator.products     | r-op        | exact, finite-difference",
+            "estimator.products=Exact          | sparknas.estimator.products     | Exact       | lower case",
+            "estimator.implicit.method=lbfgs   | sparknas.estimator.implicit.method | lbfgs    | neumann, cg",
+            "estimator.implicit.steps=0        | sparknas.estimator.implicit.steps | 0         | >= 1",
+            "estimator.implicit.steps=2.5      | sparknas.estimator.implicit.steps | 2.5       | integer",
+            "estimator.implicit.gamma=0        | sparknas.estimator.implicit.gamma | 0         | > 0",
+            "estimator.implicit.gamma=-0.01    | sparknas.estimator.implicit.gamma | -0.01     | > 0",
+            "estimator.implicit.damping=-1e-3  | sparknas.estimator.implicit.damping | -1e-3   | >= 0",
+            "spark.min-examples-per-partition=1 | sparknas.spark.min-examples-per-partition | 1 | >= 2",
             "compute.threads=-1                | sparknas.compute.threads        | -1          | >= 0",
             "run.log-every=0                   | sparknas.run.log-every          | 0           | >= 1",
             "monitor.skip-warning-threshold=-1 | sparknas.monitor.skip-warning-threshold | -1  | >= 0",
@@ -312,7 +349,7 @@ class SearchConfigTest {
             }
         }
         assertEquals(SearchConfig.knownKeys().size(), values);
-        assertEquals(48, values);
+        assertEquals(54, values);
     }
 
     @Test
