@@ -35,13 +35,24 @@ class SparkOracleTest extends LocalSparkTest {
 
 
     private static SearchConfig config(String estimator, int partitions) {
-        return SearchConfig.load(null, TestData.tinySearch(files, estimator, partitions, 8));
+        return config(estimator, partitions, "exact");
     }
 
-    @ParameterizedTest(name = "{0}, {1} partitions")
-    @CsvSource({"first-order, 2", "first-order, 4", "second-order, 2", "second-order, 4", "amended, 2", "amended, 4"})
-    void sparkRoundsEqualTheInProcessFoldOverTheSameShards(String estimator, int partitions) throws Exception {
-        SearchConfig cfg = config(estimator, partitions);
+    private static SearchConfig config(String estimator, int partitions, String products) {
+        List<String> o = new java.util.ArrayList<>(TestData.tinySearch(files, estimator, partitions, 8));
+        o.add("estimator.products=" + products);
+        o.add("estimator.implicit.method=cg");
+        o.add("estimator.implicit.steps=2");
+        return SearchConfig.load(null, o);
+    }
+
+    @ParameterizedTest(name = "{0}, {1} partitions, {2} products")
+    @CsvSource({"first-order, 2, exact", "first-order, 4, exact", "second-order, 2, exact", "second-order, 4, exact",
+        "amended, 2, exact", "amended, 4, exact", "implicit, 2, exact", "second-order, 2, finite-difference",
+        "amended, 4, finite-difference"})
+    void sparkRoundsEqualTheInProcessFoldOverTheSameShards(String estimator, int partitions, String products)
+            throws Exception {
+        SearchConfig cfg = config(estimator, partitions, products);
         SearchSetup.InProcess reference = SearchSetup.inProcess(cfg, SearchData.load(cfg.data()), partitions);
         try (SparkOracle spark = SparkOracle.create(sc, cfg)) {
             SearchSetup setup = spark.setup();
@@ -79,6 +90,35 @@ class SparkOracleTest extends LocalSparkTest {
         }
     }
 
+    /** A product round ships ω and the direction and returns the product sums: the fold's, to 1e-9. */
+    @ParameterizedTest(name = "{0} partitions")
+    @CsvSource({"2", "4"})
+    void productRoundsEqualTheInProcessFold(int partitions) throws Exception {
+        SearchConfig cfg = config("amended", partitions);
+        SearchSetup.InProcess reference = SearchSetup.inProcess(cfg, SearchData.load(cfg.data()), partitions);
+        try (SparkOracle spark = SparkOracle.create(sc, cfg)) {
+            SearchState s = spark.setup().initialState();
+            INDArray d = spark.setup().network.initialWeights(99);
+            reference.oracle().beginStep(0, 1);
+            spark.beginStep(0, 1);
+            var expected = reference.oracle().products(s.weights(), d, s.alpha(), ai.sparknas.kernels.grad.Split.TRAIN,
+                    ai.sparknas.kernels.grad.Wanted.BOTH);
+            var actual = spark.products(s.weights(), d, s.alpha(), ai.sparknas.kernels.grad.Split.TRAIN,
+                    ai.sparknas.kernels.grad.Wanted.BOTH);
+            assertEquals(expected.count(), actual.count());
+            assertEquals(expected.lossSum(), actual.lossSum(), 1e-12 * Math.abs(expected.lossSum()));
+            assertRelative(expected.weightGrad(), actual.weightGrad(), 1e-9, "Σ H·d");
+            assertRelative(expected.alphaGrad(), actual.alphaGrad(), 1e-9, "Σ ∇²αω·d");
+        }
+    }
+
+    private static void assertRelative(INDArray expected, INDArray actual, double tol, String what) {
+        double ref = expected.norm2Number().doubleValue();
+        double diff = expected.sub(actual).norm2Number().doubleValue();
+        assertTrue(ref > 0, what + " vanished");
+        assertTrue(diff <= tol * ref, what + ": relative difference " + diff / ref);
+    }
+
     @Test
     void sparkJobsAreNamedAfterStepEstimatorAndRound() throws Exception {
         List<String> descriptions = new CopyOnWriteArrayList<>();
@@ -89,21 +129,26 @@ class SparkOracleTest extends LocalSparkTest {
             }
         };
         sc.sc().addSparkListener(listener);
-        try (SparkOracle spark = SparkOracle.create(sc, config("amended", 2))) {
+        try (SparkOracle spark = SparkOracle.create(sc, config("amended", 2));
+             SparkOracle fd = SparkOracle.create(sc, config("amended", 2, "finite-difference"))) {
             run(spark.setup(), spark);
+            fd.beginStep(0, 0);
+            fd.setup().estimator.estimate(fd, new SearchPoint(fd.setup().initialState().weights(),
+                    fd.setup().initialState().alpha(), null, 0.025));
         } finally {
             sc.sc().removeSparkListener(listener);
         }
         int total = 4; // 32 records per half, 2 partitions of 16, 4 examples each per step
         for (String expected : List.of("step 1/" + total + " · amended · round A (α data: ∇α, ∇ω)",
-                "step 1/" + total + " · amended · round B (H·v)", "step 2/" + total + " · amended · round C (mixed ∇²αω·u)",
-                "step 3/" + total + " · amended · round D (ω data: ∇ω)")) {
+                "step 1/" + total + " · amended · round B (exact H·d)", "step 2/" + total
+                        + " · amended · round C (exact ∇²αω·d)", "step 3/" + total + " · amended · round D (ω data: ∇ω)",
+                "step 1/" + total + " · amended · round B (H·v)", "step 1/" + total + " · amended · round C (mixed ∇²αω·u)")) {
             assertTrue(descriptions.contains(expected), expected + " not among " + descriptions);
         }
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"first-order", "second-order", "amended"})
+    @CsvSource({"first-order", "second-order", "amended", "implicit"})
     void twoSparkRunsAreBitIdentical(String estimator) throws Exception {
         // 8 partitions: enough for treeAggregate to add a level at depth 2 (it does when P > 2·⌈√P⌉)
         Path[] many = TestData.writeIdx(dir.resolve("many"), 256, 8, 4, 6);

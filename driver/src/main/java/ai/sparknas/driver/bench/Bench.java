@@ -179,52 +179,67 @@ public final class Bench {
 
     /**
      * Times each kind of pass on one batch in this process, the kinds in turns (so all see the same
-     * load): forward only, forward + ∇α backward, forward + ∇ω backward, forward + both. One JSON line
-     * per kind, then one with the step times the passes predict and the weight-gradient share of a
-     * first-order step: amended runs 1 both + 3 ∇ω + 2 ∇α passes per step, first-order 1 ∇ω + 1 ∇α,
-     * so amended / first-order = 3 + (both − ∇α) / (∇ω + ∇α) before per-step costs outside the passes.
+     * load): forward only, forward + ∇α backward, forward + ∇ω backward, forward + both, and the exact
+     * product passes (R-operator) for H·d, ∇²αω·d and both. One JSON line per kind, then one with the
+     * step times the passes predict: amended with finite differences runs 1 both + 3 ∇ω + 2 ∇α passes
+     * per step, with exact products 1 both + 1 H·d + 1 ∇²αω·d + 1 ∇ω, first-order 1 ∇ω + 1 ∇α; so
+     * amended / first-order = 3 + (both − ∇α) / (∇ω + ∇α) before per-step costs outside the passes.
      */
     public static void passes(SearchConfig cfg, int warmup, int steps, PrintStream out) throws IOException {
         SearchData data = SearchData.load(cfg.data());
         SearchSetup.InProcess ip = SearchSetup.inProcess(cfg, data, 1);
         try (var network = ip.setup().network) {
             SearchState state = ip.setup().initialState();
+            var direction = network.initialWeights(cfg.run().seed() + 1);
             ip.oracle().beginStep(0, 0);
-            Wanted[] kinds = Wanted.values();
+            // kinds 0-3: gradient passes by Wanted; 4-6: product passes wanting weights, α, both
+            Wanted[] wanted = {Wanted.NONE, Wanted.ALPHA, Wanted.WEIGHTS, Wanted.BOTH, Wanted.WEIGHTS, Wanted.ALPHA,
+                Wanted.BOTH};
+            String[] names = {"none", "alpha", "weights", "both", "product_weights", "product_alpha", "product_both"};
+            String[] what = {"none", "∂x and ∇α", "∂x and ∇ω", "∂x, ∇ω and ∇α", "R-pass: Σ H·d", "R-pass: Σ ∇²αω·d",
+                "R-pass: Σ H·d and Σ ∇²αω·d"};
             List<List<Double>> times = new ArrayList<>();
-            for (Wanted ignored : kinds) {
+            for (int k = 0; k < names.length; k++) {
                 times.add(new ArrayList<>());
             }
             for (int i = 0; i < warmup + steps; i++) {
-                for (int k = 0; k < kinds.length; k++) {
+                for (int k = 0; k < names.length; k++) {
                     long t0 = System.nanoTime();
-                    ip.oracle().gradients(state.weights(), state.alpha(), Split.TRAIN, kinds[k]);
+                    if (k < 4) {
+                        ip.oracle().gradients(state.weights(), state.alpha(), Split.TRAIN, wanted[k]);
+                    } else {
+                        ip.oracle().products(state.weights(), direction, state.alpha(), Split.TRAIN, wanted[k]);
+                    }
                     if (i >= warmup) {
                         times.get(k).add((System.nanoTime() - t0) / 1e9);
                     }
                 }
             }
-            double[] med = new double[kinds.length];
-            for (int k = 0; k < kinds.length; k++) {
+            double[] med = new double[names.length];
+            for (int k = 0; k < names.length; k++) {
                 med[k] = median(times.get(k));
-                ObjectNode n = JSON.createObjectNode().put("pass", kinds[k].name().toLowerCase())
-                        .put("backward", kinds[k] == Wanted.NONE ? "none" : kinds[k] == Wanted.ALPHA ? "∂x and ∇α"
-                                : kinds[k] == Wanted.WEIGHTS ? "∂x and ∇ω" : "∂x, ∇ω and ∇α")
+                ObjectNode n = JSON.createObjectNode().put("pass", names[k]).put("backward", what[k])
                         .put("batch", cfg.search().batch()).put("threads", cfg.compute().effectiveThreads())
                         .put("median_s", round(med[k]));
                 n.set("times_s", JSON.valueToTree(times.get(k).stream().map(Bench::round).toList()));
                 out.println(JSON.writeValueAsString(n));
             }
-            double alpha = med[Wanted.ALPHA.ordinal()];
-            double weights = med[Wanted.WEIGHTS.ordinal()];
-            double both = med[Wanted.BOTH.ordinal()];
+            double alpha = med[1];
+            double weights = med[2];
+            double both = med[3];
             double first = alpha + weights;
             double amended = both + 3 * weights + 2 * alpha;
+            double amendedExact = both + med[4] + med[5] + weights;
             out.println(JSON.writeValueAsString(JSON.createObjectNode()
                     .put("predicted_first_order_step_s", round(first))
                     .put("predicted_amended_step_s", round(amended))
                     .put("predicted_amended_over_first_order", round(amended / first))
-                    .put("weight_gradient_share_of_first_order", round((both - alpha) / first))));
+                    .put("weight_gradient_share_of_first_order", round((both - alpha) / first))
+                    .put("product_weights_over_weights_pass", round(med[4] / weights))
+                    .put("product_alpha_over_alpha_pass", round(med[5] / alpha))
+                    .put("product_both_over_both_pass", round(med[6] / both))
+                    .put("predicted_amended_exact_step_s", round(amendedExact))
+                    .put("amended_exact_over_finite_difference", round(amendedExact / amended))));
         }
     }
 

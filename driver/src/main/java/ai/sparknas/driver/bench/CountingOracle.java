@@ -7,14 +7,19 @@ import ai.sparknas.kernels.grad.Wanted;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Counts the passes and their nominal cost ({@link Wanted#forwardUnits()}) of any oracle it wraps. */
-final class CountingOracle implements GradientOracle {
+public final class CountingOracle implements GradientOracle {
 
     private final GradientOracle inner;
     long passes;
     long forwardUnits;
 
-    CountingOracle(GradientOracle inner) {
+    public CountingOracle(GradientOracle inner) {
         this.inner = inner;
+    }
+
+    /** Passes so far: a central difference counts two, an R-pass one. */
+    public long passes() {
+        return passes;
     }
 
     @Override
@@ -32,6 +37,14 @@ final class CountingOracle implements GradientOracle {
     @Override
     public GradientSums evaluate(INDArray w, INDArray mix, Split split) {
         return inner.evaluate(w, mix, split);
+    }
+
+    /** Nominal cost of an R-pass: each kernel's work about twice, forward and backward (bench measures it). */
+    @Override
+    public GradientSums products(INDArray w, INDArray d, INDArray alpha, Split split, Wanted wanted) {
+        passes++;
+        forwardUnits += 2L * Wanted.BOTH.forwardUnits();
+        return inner.products(w, d, alpha, split, wanted);
     }
 
     @Override

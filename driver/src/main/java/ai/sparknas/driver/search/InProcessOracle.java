@@ -46,6 +46,11 @@ public final class InProcessOracle implements GradientOracle {
     }
 
     @Override
+    public GradientSums products(INDArray w, INDArray d, INDArray alpha, Split split, Wanted wanted) {
+        return fold(split, b -> net.products(w, alpha, d, b.images(), b.labels(), wanted));
+    }
+
+    @Override
     public GradientSums evaluate(INDArray w, INDArray mix, Split split) {
         return fold(split, b -> net.evaluate(w, mix, b.images(), b.labels()));
     }

@@ -50,6 +50,13 @@ public final class MetricsLog implements StepListener, AutoCloseable {
                 .put("val_loss", s.valLoss()).put("val_acc", s.valAcc()).put("lr", s.lr()).put("grad_norm", s.gradNorm())
                 .put("alpha_entropy", s.alphaEntropy()).put("skip_connect_normal", s.normalSkips())
                 .put("seconds", s.seconds());
+        s.hypergradient().forEach((k, v) -> {
+            if (Double.isFinite(v)) {
+                n.put(k, v);
+            } else {
+                n.putNull(k); // JSON has no NaN: an undefined ratio (a zero norm) is null
+            }
+        });
         if (stepDetails != null) {
             n.set("rounds", JSON.valueToTree(stepDetails.get()));
         }

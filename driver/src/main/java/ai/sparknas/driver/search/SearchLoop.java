@@ -40,7 +40,8 @@ public final class SearchLoop {
     }
 
     /** The outcome of one step: the val sums behind the α gradient, the train sums and the clipped norm. */
-    public record StepResult(GradientSums val, GradientSums train, double gradNorm) {
+    public record StepResult(GradientSums val, GradientSums train, double gradNorm,
+                             java.util.Map<String, Double> hypergradient) {
     }
 
     /** One search step at (epoch, step) with weight learning rate {@code lr}; updates {@code state} in place. */
@@ -58,7 +59,7 @@ public final class SearchLoop {
         INDArray grad = train.meanWeightGrad();
         requireFinite(grad, "weight gradient", where);
         double norm = state.weightOptimizer().step(state.weights(), grad, lr);
-        return new StepResult(g.val(), train, norm);
+        return new StepResult(g.val(), train, norm, g.diagnostics());
     }
 
     /**
@@ -99,7 +100,7 @@ public final class SearchLoop {
                 listener.onStep(new StepListener.Step(epoch, schedule.epochs(), step, stepsPerEpoch, globalStep,
                         r.train().meanLoss(), r.train().accuracy(), r.val().meanLoss(), r.val().accuracy(), lr,
                         r.gradNorm(), summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
-                        (System.nanoTime() - t0) / 1e9));
+                        (System.nanoTime() - t0) / 1e9, r.hypergradient()));
                 boolean epochEnded = step + 1 == stepsPerEpoch;
                 if (epochEnded) {
                     listener.onEpoch(new StepListener.Epoch(epoch, schedule.epochs(), sums[0] / stepsPerEpoch,

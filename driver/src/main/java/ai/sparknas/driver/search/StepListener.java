@@ -5,10 +5,13 @@ import ai.sparknas.driver.genotype.Genotype;
 /** Receives the search's progress: a record per step and one per epoch. */
 public interface StepListener {
 
-    /** Metrics of one step (losses are batch means). */
+    /**
+     * Metrics of one step (losses are batch means); {@code hypergradient} holds the estimator's
+     * diagnostics ({@code correction_ratio}, {@code cos_g_g1}, ...; empty for first order).
+     */
     record Step(int epoch, int epochs, int step, int steps, long globalStep, double trainLoss, double trainAcc,
                 double valLoss, double valAcc, double lr, double gradNorm, double alphaEntropy, int normalSkips,
-                double seconds) {
+                double seconds, java.util.Map<String, Double> hypergradient) {
     }
 
     /**

@@ -28,14 +28,16 @@ class BenchTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Bench.run(cfg, SearchConfig.ESTIMATORS, 0, 3, interleave, new PrintStream(out, true, StandardCharsets.UTF_8));
         String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
-        assertEquals(3, lines.length);
-        // passes per step = the estimator's α passes + the weight step
-        int[] passes = {2, 5, 6};
-        // forward units per step, the anchor's convention: 5, 13 and 16 for first, second, amended
-        int[] units = {5, 13, 16};
+        int m = SearchConfig.ESTIMATORS.size();
+        assertEquals(m, lines.length);
+        // passes per step = the estimator's α passes + the weight step; exact products by default
+        // (second-order: 2 + 1 product; amended: 1 + 2 products; implicit, Neumann K = 5: 1 + 6 products)
+        int[] passes = {2, 4, 4, 8};
+        // forward units per step, the anchor's convention (a gradient pass 1 + 1 or 2, an R-pass nominally 6)
+        int[] units = {5, 15, 18, 42};
         ObjectMapper json = new ObjectMapper();
         JsonNode firstTimes = json.readTree(lines[0]).get("step_times_s");
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < m; i++) {
             JsonNode n = json.readTree(lines[i]);
             if (interleave) {
                 List<Double> ratios = new ArrayList<>();
@@ -65,16 +67,17 @@ class BenchTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Bench.passes(cfg, 0, 3, new PrintStream(out, true, StandardCharsets.UTF_8));
         String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
-        assertEquals(5, lines.length);
+        assertEquals(8, lines.length);
         ObjectMapper json = new ObjectMapper();
         java.util.Map<String, Double> median = new java.util.HashMap<>();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 7; i++) {
             JsonNode n = json.readTree(lines[i]);
             assertEquals(3, n.get("times_s").size());
             median.put(n.get("pass").asText(), n.get("median_s").asDouble());
         }
-        assertEquals(java.util.Set.of("none", "alpha", "weights", "both"), median.keySet());
-        JsonNode p = json.readTree(lines[4]);
+        assertEquals(java.util.Set.of("none", "alpha", "weights", "both", "product_weights", "product_alpha",
+                "product_both"), median.keySet());
+        JsonNode p = json.readTree(lines[7]);
         double first = median.get("alpha") + median.get("weights");
         double amended = median.get("both") + 3 * median.get("weights") + 2 * median.get("alpha");
         assertEquals(first, p.get("predicted_first_order_step_s").asDouble(), 1e-4);
@@ -82,5 +85,10 @@ class BenchTest {
         assertEquals(amended / first, p.get("predicted_amended_over_first_order").asDouble(), 1e-3);
         assertEquals(3 + (median.get("both") - median.get("alpha")) / first,
                 p.get("predicted_amended_over_first_order").asDouble(), 1e-3, "= 3 + the weight-gradient share");
+        double exact = median.get("both") + median.get("product_weights") + median.get("product_alpha")
+                + median.get("weights");
+        assertEquals(exact, p.get("predicted_amended_exact_step_s").asDouble(), 1e-4);
+        assertEquals(median.get("product_weights") / median.get("weights"),
+                p.get("product_weights_over_weights_pass").asDouble(), 1e-3);
     }
 }

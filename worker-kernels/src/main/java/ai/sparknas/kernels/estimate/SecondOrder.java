@@ -3,7 +3,6 @@ package ai.sparknas.kernels.estimate;
 import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
-import ai.sparknas.kernels.grad.Vectors;
 import ai.sparknas.kernels.grad.Wanted;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,27 +12,32 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>
  *   d  = ∇_ω L_train(ω, α) + λ·ω,        ω' = ω − ξ·(μ·m + d)
  *   dα = ∇_α L_val(ω', α),               v = ∇_ω' L_val(ω', α)
- *   R  = ε / ‖v‖
- *   g  = dα − ξ · [∇_α L_train(ω + R·v, α) − ∇_α L_train(ω − R·v, α)] / (2R)
+ *   g  = dα − ξ · ∇²_αω L_train(ω, α) · v
  * </pre>
+ * The mixed product at the ORIGINAL ω comes from {@link Products}: exact (one R-pass) or, as in
+ * quark0/darts, {@code [∇_α L_train(ω + R·v, α) − ∇_α L_train(ω − R·v, α)] / (2R)}, R = ε/‖v‖.
  * ξ is the current weight learning rate, m the momentum buffer (zero before the first step), λ the
- * weight decay, μ the momentum; no gradient clipping in the virtual step. Four passes.
+ * weight decay, μ the momentum; no gradient clipping in the virtual step. Four passes (three with
+ * exact products).
  */
 public final class SecondOrder implements AlphaGradientEstimator {
 
     private final double momentum;
     private final double weightDecay;
     private final double epsilon;
+    private final Products products;
 
     /**
      * @param momentum    μ of the virtual SGD step (0.9)
      * @param weightDecay λ of the virtual SGD step (3e-4)
      * @param epsilon     ε of the finite-difference radius R = ε/‖v‖ (0.01)
+     * @param products    exact or finite-difference mixed product
      */
-    public SecondOrder(double momentum, double weightDecay, double epsilon) {
+    public SecondOrder(double momentum, double weightDecay, double epsilon, Products products) {
         this.momentum = momentum;
         this.weightDecay = weightDecay;
         this.epsilon = epsilon;
+        this.products = products;
     }
 
     @Override
@@ -48,15 +52,12 @@ public final class SecondOrder implements AlphaGradientEstimator {
         GradientSums val = oracle.gradients(unrolled, p.alpha(), Split.VAL, Wanted.BOTH);
         INDArray dAlpha = val.meanAlphaGrad();
         INDArray v = val.meanWeightGrad();
-        double norm = Vectors.norm2(v);
-        INDArray mixed = dAlpha.mul(0);
-        if (norm > 0) {
-            double r = epsilon / norm;
-            GradientSums diff = oracle.centralDifference(w, v, r, p.alpha(), Split.TRAIN, Wanted.ALPHA);
-            mixed = diff.alphaGrad().div(2 * r * diff.count());
-        }
-        INDArray g = dAlpha.sub(mixed.mul(xi));
-        return new AlphaGradient(g, val, Map.of("dalpha", dAlpha, "v", v, "mixed", mixed, "unrolled", unrolled));
+        GradientSums sums = products.along(oracle, w, v, p.alpha(), Split.TRAIN, Wanted.ALPHA, epsilon);
+        INDArray mixed = sums.alphaGrad().div(sums.count());
+        INDArray correction = mixed.mul(xi);
+        INDArray g = dAlpha.sub(correction);
+        return new AlphaGradient(g, val, Map.of("dalpha", dAlpha, "v", v, "mixed", mixed, "unrolled", unrolled),
+                AlphaGradient.diagnostics(dAlpha, correction, g));
     }
 
     @Override
@@ -66,6 +67,6 @@ public final class SecondOrder implements AlphaGradientEstimator {
 
     @Override
     public int passes() {
-        return 4;
+        return 2 + products.passes();
     }
 }

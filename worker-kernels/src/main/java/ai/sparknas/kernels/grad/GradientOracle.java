@@ -27,6 +27,17 @@ public interface GradientOracle {
     }
 
     /**
+     * Σ over the step's {@code split} batch of the exact directional derivative along {@code d} of the
+     * {@code wanted} gradients at (w, α): the weight part {@code Σ H·d} (H = ∇²_ωω L), the α part
+     * {@code Σ ∇²_αω L·d}; loss and counts are those at w. Oracles without an R-operator do not
+     * support it (use {@code estimator.products = finite-difference} with them).
+     */
+    default GradientSums products(INDArray w, INDArray d, INDArray alpha, Split split, Wanted wanted) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no exact products: set"
+                + " estimator.products = finite-difference");
+    }
+
+    /**
      * Central-difference numerator {@code Σ∇(w + r·d) − Σ∇(w − r·d)} on the step's {@code split} batch;
      * the loss and counts returned are those at {@code w + r·d}. Backends may fuse the two passes.
      */

@@ -23,6 +23,12 @@ public record GradientSums(double lossSum, long correct, long count, INDArray we
                 combine(weightGrad, o.weightGrad, "weight", true), combine(alphaGrad, o.alphaGrad, "alpha", true));
     }
 
+    /** The same sums with both gradients multiplied by {@code k} (a difference quotient's 1/(2r)). */
+    public GradientSums scaleGradients(double k) {
+        return new GradientSums(lossSum, correct, count, weightGrad == null ? null : weightGrad.mul(k),
+                alphaGrad == null ? null : alphaGrad.mul(k));
+    }
+
     public double meanLoss() {
         return lossSum / count;
     }

@@ -14,10 +14,27 @@ public final class Vectors {
      * coefficient are computed from this instead, keeping runs bit-reproducible across machines.
      */
     public static double norm2(INDArray v) {
-        double s = 0;
-        for (double x : v.toDoubleVector()) {
-            s += x * x;
+        return Math.sqrt(dot(v, v));
+    }
+
+    /** ⟨a, b⟩ summed sequentially in index order (see {@link #norm2}). */
+    public static double dot(INDArray a, INDArray b) {
+        double[] x = a.toDoubleVector();
+        double[] y = b.toDoubleVector();
+        if (x.length != y.length) {
+            throw new IllegalArgumentException("dot of vectors of lengths " + x.length + " and " + y.length);
         }
-        return Math.sqrt(s);
+        double s = 0;
+        for (int i = 0; i < x.length; i++) {
+            s += x[i] * y[i];
+        }
+        return s;
+    }
+
+    /** ⟨a, b⟩ / (‖a‖·‖b‖), or NaN when either vector is zero. */
+    public static double cosine(INDArray a, INDArray b) {
+        double na = norm2(a);
+        double nb = norm2(b);
+        return na == 0 || nb == 0 ? Double.NaN : dot(a, b) / (na * nb);
     }
 }

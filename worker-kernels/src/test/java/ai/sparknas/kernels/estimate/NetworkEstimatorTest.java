@@ -110,7 +110,7 @@ class NetworkEstimatorTest {
     @Test
     void amendedMatchesExplicitPerturbations() {
         double eta = 0.1;
-        AlphaGradient g = new Amended(eta, 0.01, 0.01).estimate(oracle,
+        AlphaGradient g = new Amended(eta, 0.01, 0.01, Products.FINITE_DIFFERENCE).estimate(oracle,
                 new SearchPoint(Nd4j.createFromArray(w), Nd4j.createFromArray(alpha), null, 0.025));
         GradientSums val = at(w, alpha, Split.VAL, Wanted.BOTH);
         double[] g1 = val.meanAlphaGrad().toDoubleVector();
@@ -137,7 +137,7 @@ class NetworkEstimatorTest {
         for (int i = 0; i < momentum.length; i++) {
             momentum[i] = 0.01 * rng.nextGaussian();
         }
-        AlphaGradient g = new SecondOrder(mu, lambda, 0.01).estimate(oracle, new SearchPoint(Nd4j.createFromArray(w),
+        AlphaGradient g = new SecondOrder(mu, lambda, 0.01, Products.FINITE_DIFFERENCE).estimate(oracle, new SearchPoint(Nd4j.createFromArray(w),
                 Nd4j.createFromArray(alpha), Nd4j.createFromArray(momentum), xi));
         double[] d = at(w, alpha, Split.TRAIN, Wanted.WEIGHTS).meanWeightGrad().toDoubleVector();
         double[] unrolled = new double[w.length];
@@ -162,6 +162,6 @@ class NetworkEstimatorTest {
         double[] first = new FirstOrder().estimate(oracle, p).gradient().toDoubleVector();
         double[] expected = at(w, alpha, Split.VAL, Wanted.ALPHA).meanAlphaGrad().toDoubleVector();
         assertArrayEquals(expected, first, 0.0);
-        assertArrayEquals(first, new Amended(0, 0.01, 0.01).estimate(oracle, p).gradient().toDoubleVector(), 0.0);
+        assertArrayEquals(first, new Amended(0, 0.01, 0.01, Products.FINITE_DIFFERENCE).estimate(oracle, p).gradient().toDoubleVector(), 0.0);
     }
 }

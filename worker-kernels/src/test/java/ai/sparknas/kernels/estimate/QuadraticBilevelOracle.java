@@ -32,6 +32,7 @@ final class QuadraticBilevelOracle implements GradientOracle {
     final double[] e;
     final double[] f;
     private final Map<Split, Map<Wanted, Integer>> calls = new EnumMap<>(Split.class);
+    private final Map<Wanted, Integer> productCalls = new EnumMap<>(Wanted.class);
 
     QuadraticBilevelOracle(double[][] h, double[][] b, double[] c, double[][] q, double[][] d, double[] e, double[] f) {
         this.h = h;
@@ -66,6 +67,38 @@ final class QuadraticBilevelOracle implements GradientOracle {
         return new GradientSums(loss * count, 0, count, sum(gw, count), sum(ga, count));
     }
 
+    /** Exact products of the TRAIN loss: ∇²_ww L·d = H·d, ∇²_αw L·d = B·d (as sums over the batch). */
+    @Override
+    public GradientSums products(INDArray w, INDArray dir, INDArray alpha, Split split, Wanted wanted) {
+        productCalls.merge(wanted, 1, Integer::sum);
+        double[] dd = dir.toDoubleVector();
+        boolean train = split == Split.TRAIN;
+        long count = train ? TRAIN_COUNT : VAL_COUNT;
+        double loss = train ? trainLoss(w.toDoubleVector(), alpha.toDoubleVector())
+                : valLoss(w.toDoubleVector(), alpha.toDoubleVector());
+        double[] hw = wanted.weights() ? mul(train ? h : q, dd) : null;
+        double[] ba = wanted.alpha() ? mul(train ? b : d, dd) : null;
+        return new GradientSums(loss * count, 0, count, sum(hw, count), sum(ba, count));
+    }
+
+    /** Product passes with this wanted. */
+    int productCalls(Wanted wanted) {
+        return productCalls.getOrDefault(wanted, 0);
+    }
+
+    /** λ_max of a symmetric matrix by power iteration. */
+    static double largestEigenvalue(double[][] m) {
+        double[] x = new double[m.length];
+        java.util.Arrays.fill(x, 1);
+        double lambda = 0;
+        for (int i = 0; i < 2000; i++) {
+            double[] y = mul(m, x);
+            lambda = norm(y) / norm(x);
+            x = scale(y, 1 / norm(y));
+        }
+        return lambda;
+    }
+
     private static INDArray sum(double[] mean, long count) {
         return mean == null ? null : Nd4j.createFromArray(scale(mean, count));
     }
@@ -76,11 +109,13 @@ final class QuadraticBilevelOracle implements GradientOracle {
     }
 
     int totalCalls() {
-        return calls.values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum();
+        return calls.values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum()
+                + productCalls.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     void resetCalls() {
         calls.clear();
+        productCalls.clear();
     }
 
     double trainLoss(double[] w, double[] a) {
