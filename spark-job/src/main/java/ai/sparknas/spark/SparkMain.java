@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "sparknas-spark", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search on Spark.",
-        subcommands = {SparkMain.Search.class, SparkMain.BenchCommand.class, SparkMain.SerdeCommand.class})
+        subcommands = {SparkMain.Search.class, SparkMain.BenchCommand.class, SparkMain.SerdeCommand.class,
+            SparkMain.Fidelity.class})
 public final class SparkMain {
 
     @Command(name = "search", mixinStandardHelpOptions = true,
@@ -73,6 +74,28 @@ public final class SparkMain {
                             () -> oracle.drainRoundRecords().stream()
                                     .mapToDouble(r -> (double) r.get("overhead_s")).sum(), oracle);
                 });
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "fidelity", mixinStandardHelpOptions = true,
+            description = "The estimators against the implicit-function hypergradient (exact products), on Spark rounds.")
+    static final class Fidelity implements Callable<Integer> {
+        @CommandLine.Mixin
+        Main.ConfigOptions options = new Main.ConfigOptions();
+
+        @CommandLine.Mixin
+        ai.sparknas.driver.fidelity.FidelityCommand fidelity = new ai.sparknas.driver.fidelity.FidelityCommand();
+
+        @Override
+        public Integer call() throws IOException {
+            SearchConfig cfg = fidelity.config(options.config, options.overrides);
+            try (JavaSparkContext sc = startSpark()) {
+                fidelity.execute(cfg, c -> {
+                    SparkOracle oracle = SparkOracle.create(sc, c);
+                    return new Bench.Instance(oracle.setup(), oracle, "spark " + sc.master(), () -> 0, oracle);
+                }, System.out);
             }
             return 0;
         }

@@ -17,14 +17,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code sparknas search|bench [-c FILE] [key=value ...]}. Exit codes: 0 success, 1 unexpected
+ * {@code sparknas search|bench|fidelity [-c FILE] [key=value ...]}, {@code sparknas report RUN_DIR}. Exit codes: 0 success, 1 unexpected
  * failure (with a stack trace), 2 bad usage or config (every config error is a {@link ConfigException}
  * naming its key, or a run id whose stored config differs), 3 unreadable or corrupt data / output / checkpoints,
  * 4 the search diverged (NaN/Inf), 75 the launch's budget ran out after writing a checkpoint.
  */
 @Command(name = "sparknas", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search.",
-        subcommands = {Main.Search.class, Main.BenchCommand.class, Main.ReportCommand.class})
+        subcommands = {Main.Search.class, Main.BenchCommand.class, Main.ReportCommand.class, Main.Fidelity.class})
 public final class Main {
 
     public static final int EXIT_CONFIG = 2;
@@ -36,11 +36,11 @@ public final class Main {
     /** Options shared by the commands (and by the spark-job commands). */
     public static class ConfigOptions {
         @Option(names = {"-c", "--config"}, description = "HOCON config file (default: built-in defaults)")
-        Path config;
+        public Path config;
 
         @Parameters(paramLabel = "key=value", description = "config overrides relative to sparknas., "
                 + "e.g. search.estimator=first-order data.limit=512")
-        List<String> overrides = new ArrayList<>();
+        public List<String> overrides = new ArrayList<>();
 
         @Option(names = "--force", description = "resume a run even though its stored config differs from this one")
         public boolean force;
@@ -85,6 +85,28 @@ public final class Main {
         }
     }
 
+    @Command(name = "fidelity", mixinStandardHelpOptions = true,
+            description = "How close each α-gradient estimator comes to the implicit-function hypergradient, solved on"
+                    + " the exact Hessian (float64): one JSON line per estimator with median and quartiles over the points.")
+    static final class Fidelity implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @CommandLine.Mixin
+        ai.sparknas.driver.fidelity.FidelityCommand fidelity = new ai.sparknas.driver.fidelity.FidelityCommand();
+
+        @Override
+        public Integer call() throws IOException {
+            SearchConfig cfg = fidelity.config(options.config, options.overrides);
+            var data = ai.sparknas.driver.data.SearchData.load(cfg.data());
+            fidelity.execute(cfg, c -> {
+                var ip = ai.sparknas.driver.search.SearchSetup.inProcess(c, data, 1);
+                return new Bench.Instance(ip.setup(), ip.oracle(), "in-process", () -> 0, ip.setup().network);
+            }, System.out);
+            return 0;
+        }
+    }
+
     @Command(name = "report", mixinStandardHelpOptions = true,
             description = "Turn a run directory into report.html (charts, α heat-maps, cell drawings) and cells/*.svg, *.dot.")
     static final class ReportCommand implements Callable<Integer> {
@@ -113,7 +135,7 @@ public final class Main {
 
     /** Options of the bench commands (in-process and Spark). */
     public static class BenchOptions {
-        @Option(names = "--estimators", split = ",", description = "estimators to time (default: all three)")
+        @Option(names = "--estimators", split = ",", description = "estimators to time (default: all)")
         public List<String> estimators = new ArrayList<>(SearchConfig.ESTIMATORS);
 
         @Option(names = "--warmup", description = "untimed steps (default: ${DEFAULT-VALUE})")

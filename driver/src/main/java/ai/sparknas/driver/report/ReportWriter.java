@@ -53,9 +53,58 @@ public final class ReportWriter {
         run.writeAtomically("cells/reduce.dot", CellDrawing.dot(genotype, true).getBytes(StandardCharsets.UTF_8));
 
         ObjectNode data = data(h, heatmapEpochs, opsOf(config));
+        if (run.exists(FIDELITY)) {
+            data.set("fidelity", fidelity(new String(run.read(FIDELITY), StandardCharsets.UTF_8), run.describe(FIDELITY)));
+        }
         String html = html(runId, finished, genotype, config, normalSvg, reduceSvg, data);
         run.writeAtomically("report.html", html.getBytes(StandardCharsets.UTF_8));
         return run.describe("report.html");
+    }
+
+    /** The fidelity study's lines, when {@code sparknas fidelity --from RUN_DIR} wrote them. */
+    static final String FIDELITY = "fidelity.jsonl";
+
+    /** The fidelity table's rows and the reference's residual, from the study's summary lines. */
+    static ObjectNode fidelity(String jsonl, String where) {
+        ObjectNode f = JSON.createObjectNode();
+        ArrayNode rows = f.putArray("rows");
+        int lineNo = 0;
+        for (String line : jsonl.split("\n")) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(where + " line " + lineNo + " is not JSON (" + e.getMessage().lines().findFirst().orElse("")
+                        + "): run sparknas fidelity --from RUN_DIR again");
+            }
+            String type = n.path("type").asText();
+            if (type.equals("reference")) {
+                f.putObject("reference").put("damping", n.path("damping").asDouble()).put("points", n.path("points").asInt())
+                        .set("residual_median", n.path("residual").path("median"));
+                ((ObjectNode) f.get("reference")).set("residual_q3", n.path("residual").path("q3"));
+            } else if (type.equals("estimator")) {
+                ObjectNode r = rows.addObject();
+                r.put("label", n.path("estimator").asText() + (n.has("method") ? " " + n.get("method").asText() + " K="
+                        + n.get("K").asInt() : ""));
+                r.set("products", n.path("products"));
+                r.putArray("cos").add(n.path("cos_to_reference").path("q1")).add(n.path("cos_to_reference").path("median"))
+                        .add(n.path("cos_to_reference").path("q3"));
+                r.set("rel", n.path("rel_error").path("median"));
+                r.set("second", n.path("second_term_cos").path("median"));
+                r.set("within90", n.path("second_term_within_90"));
+                r.set("passes", n.path("passes"));
+                r.set("seconds", n.path("seconds"));
+            }
+        }
+        if (!f.has("reference") || rows.isEmpty()) {
+            throw new IllegalArgumentException(where + " has no reference or estimator lines (an interrupted study?):"
+                    + " run sparknas fidelity --from RUN_DIR again, or delete the file");
+        }
+        return f;
     }
 
     /** The series the charts draw. */

@@ -124,6 +124,40 @@ class ReportTest {
         assertTrue(svgs >= 12, svgs + " SVG elements in the rendered page");
     }
 
+    /** {@code fidelity --from RUN_DIR} writes fidelity.jsonl there; the report then shows its table and chart. */
+    @Test
+    void fidelityLinesBecomeATableAndAChart() throws Exception {
+        Path copy = out.resolve("with-fidelity");
+        try (var files = Files.walk(run)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = copy.resolve(run.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        assertEquals(0, Main.run("fidelity", "--from", copy.toString(), "--points", "1", "--implicit-steps", "2",
+                "--reference-damping", "10", "--power-iterations", "0"));
+        assertTrue(Files.exists(copy.resolve("fidelity.jsonl")));
+        assertEquals(0, Main.run("report", copy.toString()));
+        String html = Files.readString(copy.resolve("report.html"));
+        assertTrue(html.contains("\"fidelity\":{\"rows\":["), "the fidelity data is embedded");
+        List<String> dom = List.of(chromium(), "--headless=new", "--no-sandbox", "--disable-gpu",
+                "--virtual-time-budget=5000", "--dump-dom", copy.resolve("report.html").toUri().toString());
+        Path domFile = out.resolve("dom-fidelity.html");
+        assertEquals(0, exec(dom, domFile));
+        String rendered = Files.readString(domFile);
+        assertTrue(rendered.contains("data-rendered=\"true\""), "the page's script ran to the end");
+        String table = rendered.substring(rendered.indexOf("id=\"fidelity\""), rendered.indexOf("id=\"fidelity_chart\""));
+        assertEquals(1 + 7, table.split("<tr", -1).length - 1, "a header and one row per estimator variant");
+        assertTrue(table.contains("amended") && table.contains("exact") && table.contains("finite-difference"));
+
+        Files.writeString(copy.resolve("fidelity.jsonl"), "{\"type\":\"point\"");
+        assertEquals(Main.EXIT_CONFIG, Main.run("report", copy.toString()), "a damaged fidelity.jsonl is named");
+    }
+
     @Test
     void aDirectoryWithoutMetricsIsAnIoError() throws Exception {
         Path empty = Files.createDirectories(out.resolve("empty"));
