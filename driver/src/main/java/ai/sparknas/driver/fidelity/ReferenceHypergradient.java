@@ -2,11 +2,9 @@ package ai.sparknas.driver.fidelity;
 
 import ai.sparknas.kernels.estimate.ConjugateGradient;
 import ai.sparknas.kernels.estimate.Minres;
+import ai.sparknas.kernels.estimate.Products;
 import ai.sparknas.kernels.grad.GradientOracle;
-import ai.sparknas.kernels.grad.GradientSums;
-import ai.sparknas.kernels.grad.Split;
 import ai.sparknas.kernels.grad.Vectors;
-import ai.sparknas.kernels.grad.Wanted;
 import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,10 +29,7 @@ public record ReferenceHypergradient(INDArray p, INDArray z, INDArray g, double 
      */
     public static double[] extremeEigenvalues(GradientOracle oracle, INDArray w, INDArray alpha, INDArray start,
                                               int iterations) {
-        UnaryOperator<INDArray> h = d -> {
-            GradientSums s = oracle.products(w, d, alpha, Split.TRAIN, Wanted.WEIGHTS);
-            return s.weightGrad().div(s.count());
-        };
+        UnaryOperator<INDArray> h = d -> Products.EXACT.hessianTimes(oracle, w, d, alpha, 0);
         double first = power(h, start, iterations);
         double shifted = power(d -> h.apply(d).subi(d.mul(first)), start, iterations);
         return new double[] {first, shifted + first};
@@ -64,16 +59,14 @@ public record ReferenceHypergradient(INDArray p, INDArray z, INDArray g, double 
     public static ReferenceHypergradient solve(GradientOracle oracle, INDArray w, INDArray alpha, INDArray g1,
                                                INDArray v, double damping, int iterations, double tolerance) {
         int[] used = {0};
-        UnaryOperator<INDArray> a = d -> {
+        UnaryOperator<INDArray> h = d -> {
             used[0]++;
-            GradientSums s = oracle.products(w, d, alpha, Split.TRAIN, Wanted.WEIGHTS);
-            return s.weightGrad().div(s.count()).addi(d.mul(damping));
+            return Products.EXACT.hessianTimes(oracle, w, d, alpha, 0);
         };
-        ConjugateGradient.Solution sol = Minres.solve(a, v, 0, iterations, tolerance);
+        ConjugateGradient.Solution sol = Minres.solve(h, v, damping, iterations, tolerance);
         INDArray p = sol.p();
-        double residual = Vectors.norm2(a.apply(p).subi(v)) / Vectors.norm2(v);
-        GradientSums mixed = oracle.products(w, p, alpha, Split.TRAIN, Wanted.ALPHA);
-        INDArray z = mixed.alphaGrad().div(mixed.count());
+        double residual = Vectors.norm2(h.apply(p).addi(p.mul(damping)).subi(v)) / Vectors.norm2(v);
+        INDArray z = Products.EXACT.mixedTimes(oracle, w, p, alpha, 0);
         return new ReferenceHypergradient(p, z, g1.sub(z), residual, used[0]);
     }
 }

@@ -65,22 +65,10 @@ public final class ReportWriter {
     static final String FIDELITY = "fidelity.jsonl";
 
     /** The fidelity table's rows and the reference's residual, from the study's summary lines. */
-    static ObjectNode fidelity(String jsonl, String where) {
+    static ObjectNode fidelity(String jsonl, String where) throws IOException {
         ObjectNode f = JSON.createObjectNode();
         ArrayNode rows = f.putArray("rows");
-        int lineNo = 0;
-        for (String line : jsonl.split("\n")) {
-            lineNo++;
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = JSON.readTree(line);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(where + " line " + lineNo + " is not JSON (" + e.getMessage().lines().findFirst().orElse("")
-                        + "): run sparknas fidelity --from RUN_DIR again");
-            }
+        for (JsonNode n : RunHistory.lines(jsonl, where, "run sparknas fidelity --from RUN_DIR again")) {
             String type = n.path("type").asText();
             if (type.equals("reference")) {
                 f.putObject("reference").put("damping", n.path("damping").asDouble()).put("points", n.path("points").asInt())
@@ -101,8 +89,8 @@ public final class ReportWriter {
             }
         }
         if (!f.has("reference") || rows.isEmpty()) {
-            throw new IllegalArgumentException(where + " has no reference or estimator lines (an interrupted study?):"
-                    + " run sparknas fidelity --from RUN_DIR again, or delete the file");
+            throw new ai.sparknas.driver.data.CorruptDataException(where + " has no reference or estimator lines (an"
+                    + " interrupted study?): run sparknas fidelity --from RUN_DIR again, or delete the file");
         }
         return f;
     }

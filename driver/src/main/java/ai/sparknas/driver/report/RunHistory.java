@@ -21,30 +21,15 @@ public record RunHistory(List<JsonNode> steps, List<JsonNode> epochs, List<Long>
         List<JsonNode> epochs = new ArrayList<>();
         List<Long> ends = new ArrayList<>();
         long lastStep = 0;
-        int lineNo = 0;
-        String[] lines = text.split("\n");
-        for (String line : lines) {
-            lineNo++;
-            if (lineNo == lines.length && !text.endsWith("\n")) {
-                break; // a line still being written (the search is running, or was killed mid-line)
-            }
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode n;
-            try {
-                n = JSON.readTree(line);
-            } catch (IOException e) {
-                throw new CorruptDataException(name + " line " + lineNo + " is not JSON (" + e.getMessage()
-                        + "): the file is damaged; it is written one line per step by the search");
-            }
+        for (JsonNode n : lines(text, name, "it is written one line per step by the search")) {
             String type = n.path("type").asText();
             if (type.equals("step")) {
                 steps.add(n);
                 lastStep = n.path("global_step").asLong();
             } else if (type.equals("epoch")) {
                 if (!n.has("alpha_normal") || !n.has("genotype")) {
-                    throw new CorruptDataException(name + " line " + lineNo + ": an epoch line without α or genotype");
+                    throw new CorruptDataException(name + ": the line of epoch " + n.path("epoch").asText("?")
+                            + " has no α or genotype");
                 }
                 epochs.add(n);
                 ends.add(lastStep);
@@ -55,5 +40,30 @@ public record RunHistory(List<JsonNode> steps, List<JsonNode> epochs, List<Long>
                     + " needs at least one epoch of the search");
         }
         return new RunHistory(steps, epochs, ends);
+    }
+
+    /**
+     * The JSON lines of a {@code .jsonl} file, blank lines skipped and a last line without its newline
+     * left out (it is still being written, or its writer was killed mid-line); a damaged line is a
+     * {@link CorruptDataException} naming the file, the line and {@code fix}.
+     */
+    static List<JsonNode> lines(String text, String name, String fix) throws CorruptDataException {
+        List<JsonNode> out = new ArrayList<>();
+        String[] lines = text.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (i == lines.length - 1 && !text.endsWith("\n")) {
+                break;
+            }
+            if (lines[i].isBlank()) {
+                continue;
+            }
+            try {
+                out.add(JSON.readTree(lines[i]));
+            } catch (IOException e) {
+                throw new CorruptDataException(name + " line " + (i + 1) + " is not JSON (" + e.getMessage()
+                        + "): the file is damaged; " + fix);
+            }
+        }
+        return out;
     }
 }

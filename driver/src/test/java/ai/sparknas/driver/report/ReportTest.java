@@ -154,8 +154,8 @@ class ReportTest {
         assertEquals(1 + 7, table.split("<tr", -1).length - 1, "a header and one row per estimator variant");
         assertTrue(table.contains("amended") && table.contains("exact") && table.contains("finite-difference"));
 
-        Files.writeString(copy.resolve("fidelity.jsonl"), "{\"type\":\"point\"");
-        assertEquals(Main.EXIT_CONFIG, Main.run("report", copy.toString()), "a damaged fidelity.jsonl is named");
+        Files.writeString(copy.resolve("fidelity.jsonl"), "{\"type\":\"point\"\n");
+        assertEquals(Main.EXIT_DATA, Main.run("report", copy.toString()), "a damaged fidelity.jsonl is named");
     }
 
     @Test

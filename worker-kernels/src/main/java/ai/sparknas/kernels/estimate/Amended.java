@@ -50,10 +50,8 @@ public final class Amended implements AlphaGradientEstimator {
         GradientSums val = oracle.gradients(w, p.alpha(), Split.VAL, Wanted.BOTH);
         INDArray g1 = val.meanAlphaGrad();
         INDArray v = val.meanWeightGrad();
-        GradientSums hv = products.along(oracle, w, v, p.alpha(), Split.TRAIN, Wanted.WEIGHTS, epsilonHv);
-        INDArray u = hv.weightGrad().div(hv.count());
-        GradientSums mixed = products.along(oracle, w, u, p.alpha(), Split.TRAIN, Wanted.ALPHA, epsilonMixed);
-        INDArray z = mixed.alphaGrad().div(mixed.count());
+        INDArray u = products.hessianTimes(oracle, w, v, p.alpha(), epsilonHv);
+        INDArray z = products.mixedTimes(oracle, w, u, p.alpha(), epsilonMixed);
         INDArray correction = z.mul(eta);
         INDArray g = g1.sub(correction);
         return new AlphaGradient(g, val, Map.of("g1", g1, "v", v, "Hv", u, "z", z),

@@ -60,10 +60,7 @@ public final class Implicit implements AlphaGradientEstimator {
         GradientSums val = oracle.gradients(w, alpha, Split.VAL, Wanted.BOTH);
         INDArray g1 = val.meanAlphaGrad();
         INDArray v = val.meanWeightGrad();
-        java.util.function.UnaryOperator<INDArray> hv = d -> {
-            GradientSums s = products.along(oracle, w, d, alpha, Split.TRAIN, Wanted.WEIGHTS, epsilonHv);
-            return s.weightGrad().div(s.count());
-        };
+        java.util.function.UnaryOperator<INDArray> hv = d -> products.hessianTimes(oracle, w, d, alpha, epsilonHv);
         INDArray p;
         double residual = Double.NaN;
         boolean negative = false;
@@ -81,8 +78,7 @@ public final class Implicit implements AlphaGradientEstimator {
             residual = s.residual();
             negative = s.negativeCurvature();
         }
-        GradientSums mixed = products.along(oracle, w, p, alpha, Split.TRAIN, Wanted.ALPHA, epsilonMixed);
-        INDArray z = mixed.alphaGrad().div(mixed.count());
+        INDArray z = products.mixedTimes(oracle, w, p, alpha, epsilonMixed);
         INDArray g = g1.sub(z);
         Map<String, Double> diag = new java.util.LinkedHashMap<>(AlphaGradient.diagnostics(g1, z, g));
         if (method == Method.CG) {

@@ -57,6 +57,18 @@ public enum Products {
         return oracle.centralDifference(w, d, r, alpha, split, wanted).scaleGradients(1 / (2 * r));
     }
 
+    /** {@code H·d} of the mean train loss at (w, α): H = ∇²_ωω L_train. */
+    public INDArray hessianTimes(GradientOracle oracle, INDArray w, INDArray d, INDArray alpha, double epsilon) {
+        GradientSums s = along(oracle, w, d, alpha, Split.TRAIN, Wanted.WEIGHTS, epsilon);
+        return s.weightGrad().div(s.count());
+    }
+
+    /** {@code ∇²_αω L_train·d} of the mean train loss at (w, α), a vector in α's layout. */
+    public INDArray mixedTimes(GradientOracle oracle, INDArray w, INDArray d, INDArray alpha, double epsilon) {
+        GradientSums s = along(oracle, w, d, alpha, Split.TRAIN, Wanted.ALPHA, epsilon);
+        return s.alphaGrad().div(s.count());
+    }
+
     /** Passes per product (for throughput figures). */
     public int passes() {
         return this == EXACT ? 1 : 2;

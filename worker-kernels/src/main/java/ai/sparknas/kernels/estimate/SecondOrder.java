@@ -52,8 +52,7 @@ public final class SecondOrder implements AlphaGradientEstimator {
         GradientSums val = oracle.gradients(unrolled, p.alpha(), Split.VAL, Wanted.BOTH);
         INDArray dAlpha = val.meanAlphaGrad();
         INDArray v = val.meanWeightGrad();
-        GradientSums sums = products.along(oracle, w, v, p.alpha(), Split.TRAIN, Wanted.ALPHA, epsilon);
-        INDArray mixed = sums.alphaGrad().div(sums.count());
+        INDArray mixed = products.mixedTimes(oracle, w, v, p.alpha(), epsilon);
         INDArray correction = mixed.mul(xi);
         INDArray g = dAlpha.sub(correction);
         return new AlphaGradient(g, val, Map.of("dalpha", dAlpha, "v", v, "mixed", mixed, "unrolled", unrolled),
