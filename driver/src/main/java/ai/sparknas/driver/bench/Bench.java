@@ -146,6 +146,7 @@ public final class Bench {
             double unitsPerStep = (double) (oracle.forwardUnits - units0) / steps;
             double stepFlop = unitsPerStep * fwdFlopImage * batch;
             ObjectNode n = JSON.createObjectNode().put("estimator", name).put("backend", instance.description())
+                    .put("products", cfg.estimator().products())
                     .put("layers", cfg.search().layers())
                     .put("channels", cfg.search().channels()).put("batch", batch)
                     .put("image", setup.space.height() + "x" + setup.space.width() + "x" + setup.space.inChannels())

@@ -18,7 +18,10 @@ public record DataLayout(String name, int channels, int height, int width, int u
         return Math.min(cut, used - cut);
     }
 
-    /** Reads the headers (IDX) or measures the files (CIFAR) named by {@code cfg}. */
+    /**
+     * Reads the files named by {@code cfg} whole once (IDX: header, declared records, gzip CRC; CIFAR:
+     * inflated or measured length) without keeping their records.
+     */
     public static DataLayout probe(SearchConfig.Data cfg, DataFiles files) throws IOException {
         String name;
         int channels;
@@ -45,10 +48,17 @@ public record DataLayout(String name, int channels, int height, int width, int u
             height = 32;
             width = 32;
         } else {
-            int[] dims = IdxReader.header(files.open(cfg.trainImages()));
+            // each file read whole once, here on the driver: damage anywhere fails before the first step
+            int[] dims = IdxReader.verify(files.open(cfg.trainImages()));
             if (dims.length != 3) {
                 throw new CorruptDataException(cfg.trainImages() + ": an image file needs 3 dimensions "
                         + "(records, rows, columns), this one has " + dims.length + "; is it a labels file?");
+            }
+            int[] labelDims = IdxReader.verify(files.open(cfg.trainLabels()));
+            if (labelDims.length != 1 || labelDims[0] != dims[0]) {
+                throw new CorruptDataException(cfg.trainLabels() + ": a labels file for the " + dims[0] + " images of "
+                        + cfg.trainImages() + " needs 1 dimension of " + dims[0] + ", this one has "
+                        + java.util.Arrays.toString(labelDims) + "; are data.train-images and data.train-labels a pair?");
             }
             records = dims[0];
             name = fileName(cfg.trainImages());

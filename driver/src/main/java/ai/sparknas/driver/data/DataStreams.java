@@ -48,6 +48,20 @@ final class DataStreams {
         return done;
     }
 
+    /** Reads and discards up to {@code max} bytes; returns how many there were (fewer only at end of stream). */
+    static long drain(InputStream in, long max) throws IOException {
+        byte[] buf = new byte[BUFFER];
+        long done = 0;
+        while (done < max) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, max - done));
+            if (n < 0) {
+                break;
+            }
+            done += n;
+        }
+        return done;
+    }
+
     /** Reads up to {@code len} bytes; returns fewer only at end of stream. */
     static int readFully(InputStream in, byte[] b, int off, int len) throws IOException {
         return in.readNBytes(b, off, len);

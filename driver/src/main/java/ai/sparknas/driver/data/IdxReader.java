@@ -94,6 +94,40 @@ public final class IdxReader {
     }
 
     /**
+     * Reads the whole file once: its header, exactly the bytes of the records it declares and nothing
+     * after them. A gzip file is inflated to its end, where {@link java.util.zip.GZIPInputStream} checks
+     * the trailer's CRC-32 and length, so damage anywhere (not only in the records a search reads) is
+     * found before the first step. Reads at most one byte past the declared records, so an endless
+     * input cannot hang it.
+     *
+     * @return the dimensions; element 0 is the record count
+     * @throws CorruptDataException naming the file when it is truncated, longer than declared or damaged
+     */
+    public static int[] verify(InputStreamSupplier input) throws IOException {
+        String who = DataStreams.label(null, "IDX input", input);
+        try (InputStream in = DataStreams.open(input)) {
+            int[] dims = readHeader(in, who, null);
+            long bytes = 1;
+            for (int d : dims) {
+                bytes *= d;
+            }
+            long got = DataStreams.drain(in, bytes + 1);
+            if (got < bytes) {
+                throw new CorruptDataException(who + ": truncated file: the header declares " + dims[0] + " records ("
+                        + bytes + " bytes after the header) but the file ends after " + got + "; re-download it");
+            }
+            if (got > bytes) {
+                throw new CorruptDataException(who + ": the file goes on past the " + dims[0] + " records its header"
+                        + " declares (" + bytes + " bytes); it is not an IDX file as written, re-download it");
+            }
+            return dims;
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new CorruptDataException(who + ": damaged gzip data (" + e.getMessage() + "): the file was corrupted"
+                    + " in download or on disk; re-download it", e);
+        }
+    }
+
+    /**
      * Path convenience for {@link #header(InputStreamSupplier)}.
      *
      * @param file the file

@@ -125,6 +125,46 @@ class IdxReaderTest {
     }
 
     @Test
+    void verifyReadsTheWholeFileAndChecksTheGzipTrailer() throws IOException {
+        byte[] gz = TestFiles.gzip(TestFiles.idxImages(N, ROWS, COLS));
+        Path good = TestFiles.write(dir, "good.gz", gz);
+        assertArrayEquals(new int[] {N, ROWS, COLS}, IdxReader.verify(InputStreamSupplier.of(good)));
+        byte[] badCrc = gz.clone();
+        badCrc[gz.length - 8] ^= 0x01; // the CRC-32 of the trailer: every record inflates fine
+        Path bad = TestFiles.write(dir, "bad-crc.gz", badCrc);
+        // reading the first records stops before the trailer and does not notice: why the probe reads it whole
+        assertRecords(IdxReader.read(bad, labels("lbl"), 0, 2), 0, 2);
+        assertMessage(assertThrows(CorruptDataException.class, () -> IdxReader.verify(InputStreamSupplier.of(bad))),
+                bad.toString(), "damaged gzip data", "re-download");
+        byte[] badData = gz.clone();
+        badData[gz.length / 2] ^= 0x5a; // inside the deflate stream
+        Path broken = TestFiles.write(dir, "broken.gz", badData);
+        assertMessage(assertThrows(CorruptDataException.class, () -> IdxReader.verify(InputStreamSupplier.of(broken))),
+                broken.toString());
+    }
+
+    @Test
+    void verifyRefusesTruncatedAndOverlongRawFiles() throws IOException {
+        byte[] full = TestFiles.idxImages(N, ROWS, COLS);
+        Path shortFile = TestFiles.write(dir, "short-raw", Arrays.copyOf(full, full.length - 3));
+        assertMessage(assertThrows(CorruptDataException.class, () -> IdxReader.verify(InputStreamSupplier.of(shortFile))),
+                "short-raw", "truncated", "declares 6 records");
+        Path longFile = TestFiles.write(dir, "long-raw", Arrays.copyOf(full, full.length + 5));
+        assertMessage(assertThrows(CorruptDataException.class, () -> IdxReader.verify(InputStreamSupplier.of(longFile))),
+                "long-raw", "goes on past the 6 records");
+        // an endless input is read only one byte past the declared records
+        byte[] header = Arrays.copyOf(full, 16);
+        InputStreamSupplier endless = InputStreamSupplier.named("endless", () -> new java.io.SequenceInputStream(
+                new java.io.ByteArrayInputStream(header), new java.io.InputStream() {
+                    @Override
+                    public int read() {
+                        return 7;
+                    }
+                }));
+        assertMessage(assertThrows(CorruptDataException.class, () -> IdxReader.verify(endless)), "endless", "goes on past");
+    }
+
+    @Test
     void truncatedLabelsFile() throws IOException {
         byte[] full = TestFiles.idxLabels(N);
         Path lbl = TestFiles.write(dir, "short-labels", Arrays.copyOf(full, full.length - 2));
