@@ -30,8 +30,9 @@ for est in first-order second-order amended; do
   done
 done
 # this project's estimators against each other in one JVM, stepped in turns (bench --interleave):
-# each line's median per-round ratio to first-order
-"$here/deploy/bin/sparknas" bench -c "$here/conf/search-fashion-mnist.conf" \
+# each line's median per-round ratio to first-order; four networks alive at once, two of them with
+# R-pass buffers, need more than the launcher's default 8g heap
+SPARKNAS_HEAP="${SPARKNAS_HEAP:-16g}" "$here/deploy/bin/sparknas" bench -c "$here/conf/search-fashion-mnist.conf" \
   --estimators first-order,second-order,amended,implicit --steps "$steps" --warmup "$warmup" --interleave \
   compute.threads=2 2>/dev/null \
   | python3 -c 'import json,sys

@@ -43,8 +43,8 @@ class SparkBadInputTest extends LocalSparkTest {
     }
 
     @Test
-    void recordsThatExecutorsCannotReadAreAnIoErrorNamingTheFile() throws Exception {
-        // the header is intact (the driver's probe passes) but the records stop early
+    void truncatedRecordsAreRefusedByTheDriversProbeNamingTheFile() throws Exception {
+        // the header is intact but the records stop early: the probe reads every file whole, on the driver
         Path bad = dir.resolve("truncated/train-images-idx3-ubyte.gz");
         Files.createDirectories(bad.getParent());
         byte[] all;
@@ -55,9 +55,18 @@ class SparkBadInputTest extends LocalSparkTest {
             out.write(all, 0, 16 + 40 * 64);
         }
         Path[] truncated = {bad, files[1]};
-        UncheckedIOException e = fails(UncheckedIOException.class, () -> SparkOracle.create(sc, config(truncated, 2, 8)));
-        assertTrue(e.getMessage().contains("reading the data") && e.getMessage().contains(bad.toString()),
-                e.getMessage());
+        IOException e = fails(IOException.class, () -> SparkOracle.create(sc, config(truncated, 2, 8)));
+        assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains(bad.toString()), e.getMessage());
+    }
+
+    @Test
+    void recordsThatExecutorsCannotReadAreAnIoErrorNamingTheFile() throws Exception {
+        // well-formed files whose labels exceed data.classes: only the executors reading the records see it
+        Path[] wide = TestData.writeIdx(dir.resolve("wide"), 64, 8, 4, 9);
+        UncheckedIOException e = fails(UncheckedIOException.class, () -> SparkOracle.create(sc, config(wide, 2, 8,
+                "data.classes=2")));
+        assertTrue(e.getMessage().contains("reading the data") && e.getMessage().contains(wide[1].toString())
+                && e.getMessage().contains("out of range"), e.getMessage());
     }
 
     @Test

@@ -35,7 +35,7 @@ class SearchRunTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"first-order", "second-order", "amended"})
+    @ValueSource(strings = {"first-order", "second-order", "amended", "implicit"})
     void shortSearchWritesAValidGenotype(String estimator, @TempDir Path out) throws Exception {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         Genotype g = SearchRun.execute(tiny(out, estimator), new PrintStream(progress, true, StandardCharsets.UTF_8));
@@ -62,6 +62,14 @@ class SearchRunTest {
                 steps++;
                 for (String k : List.of("train_loss", "val_loss", "grad_norm", "alpha_entropy")) {
                     assertTrue(Double.isFinite(n.get(k).asDouble()), k + " in " + line);
+                }
+                // the hypergradient's diagnostics: ‖second term‖/‖first term‖ and cos(g, first term)
+                if (estimator.equals("first-order")) {
+                    assertTrue(n.get("correction_ratio") == null, line);
+                } else {
+                    assertTrue(n.get("correction_ratio").asDouble() > 0, line);
+                    double cos = n.get("cos_g_g1").asDouble();
+                    assertTrue(cos >= -1 - 1e-12 && cos <= 1 + 1e-12, line);
                 }
             }
         }
