@@ -99,6 +99,7 @@ public final class SearchRun {
             run.truncateLines("metrics.jsonl", 0);
         }
         Budget budget = new Budget(cfg.run().maxWallTime().toNanos(), cfg.run().maxSteps());
+        StopRequest.install();
         Genotype genotype;
         try (MetricsLog log = new MetricsLog(run.storage().append("metrics.jsonl"),
                 resume.map(Checkpoint::metricsLines).orElse(0L), progress, cfg.run().logEvery(),
@@ -139,12 +140,14 @@ public final class SearchRun {
 
         boolean spent() {
             steps++;
-            return (maxSteps > 0 && steps >= maxSteps) || (maxNanos > 0 && System.nanoTime() - start >= maxNanos);
+            return (maxSteps > 0 && steps >= maxSteps) || (maxNanos > 0 && System.nanoTime() - start >= maxNanos)
+                    || StopRequest.requested();
         }
 
         String reason() {
             return maxSteps > 0 && steps >= maxSteps ? "run.max-steps = " + maxSteps + " reached"
-                    : "run.max-wall-time reached";
+                    : maxNanos > 0 && System.nanoTime() - start >= maxNanos ? "run.max-wall-time reached"
+                    : "SIGTERM received";
         }
     }
 

@@ -135,6 +135,36 @@ class ResumeTest {
         assertTrue(Files.list(ckpts).noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temp file cleaned up");
     }
 
+    /** A scheduler's preemption: SIGTERM mid-run writes a checkpoint and exits 75, and the relaunch resumes. */
+    @Test
+    void sigtermCheckpointsAndExits75() throws Exception {
+        SearchRun.execute(config(tiny(out, "straight", "first-order")), quiet());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "search"));
+        List<String> run = tiny(out, "termed", "first-order");
+        run.add("run.log-every=1");
+        run.add("checkpoint.every-steps=0"); // only epoch ends: a checkpoint mid-epoch can only come from the signal
+        cmd.addAll(run);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.resolve("term.log").toFile())
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!Files.readString(out.resolve("term.log")).contains("epoch 1/2 step 1/3")) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "child never stepped: "
+                    + Files.readString(out.resolve("term.log")));
+            Thread.sleep(50);
+        }
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the child stops after its step");
+        String log = Files.readString(out.resolve("term.log"));
+        assertEquals(Main.EXIT_SUSPENDED, p.exitValue(), log);
+        assertTrue(log.contains("SIGTERM received") && log.contains("launch the same command again"), log);
+        long at = new Checkpoints(new LocalRunStorage(out.resolve("termed")), 3).loadNewest(w -> { }).orElseThrow()
+                .globalStep();
+        assertTrue(at >= 1 && at < 3, "a checkpoint inside epoch 1, written because of the signal: step " + at);
+        SearchRun.execute(config(run), quiet());
+        assertSameRun("straight", "termed");
+    }
+
     @Test
     void aDifferentConfigIsRefusedWithTheDifferingKeysUnlessForced() throws Exception {
         List<String> first = tiny(out, "conflict", "first-order");
