@@ -91,6 +91,7 @@ public final class SearchRun {
                     + (c.step() + 1) + " next)");
         } else {
             if (run.resuming()) {
+                refuseLostCheckpoints(run, cfg);
                 progress.println("WARNING: run " + run.id() + " has no checkpoint yet: starting it from the first step");
             }
             run.commitConfig();
@@ -148,6 +149,32 @@ public final class SearchRun {
             return maxSteps > 0 && steps >= maxSteps ? "run.max-steps = " + maxSteps + " reached"
                     : maxNanos > 0 && System.nanoTime() - start >= maxNanos ? "run.max-wall-time reached"
                     : "SIGTERM received";
+        }
+    }
+
+    /**
+     * A run without checkpoints may start over only if it never wrote one: once metrics.jsonl holds an
+     * epoch line, or at least {@code checkpoint.every-steps} step lines, a checkpoint was written, so
+     * its absence means it was deleted or lost, and starting over would overwrite the run's metrics.
+     */
+    private static void refuseLostCheckpoints(RunDirectory run, SearchConfig cfg) throws IOException {
+        if (!run.storage().exists("metrics.jsonl")) {
+            return;
+        }
+        long steps = 0;
+        boolean epoch = false;
+        for (String line : new String(run.storage().read("metrics.jsonl"), java.nio.charset.StandardCharsets.UTF_8)
+                .split("\n")) {
+            steps += line.startsWith("{\"type\":\"step\"") ? 1 : 0;
+            epoch |= line.startsWith("{\"type\":\"epoch\"");
+        }
+        int every = cfg.checkpointing().everySteps();
+        if (epoch || (every > 0 && steps >= every)) {
+            throw new java.nio.file.NoSuchFileException(run.storage().describe("checkpoints"), null,
+                    "run " + run.id() + " has no checkpoint, but its metrics.jsonl shows " + steps + " steps"
+                    + (epoch ? " and a finished epoch" : "") + ", so checkpoints were written and have been deleted or"
+                    + " lost; restore checkpoints/ from a backup to resume, or start a new run.id (or delete the run"
+                    + " directory) to search again");
         }
     }
 

@@ -135,6 +135,39 @@ class ResumeTest {
         assertTrue(Files.list(ckpts).noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temp file cleaned up");
     }
 
+    /** Deleting every checkpoint of a started run does not make the next launch silently start over. */
+    @Test
+    void deletedCheckpointsAreAnIoErrorNotAFreshStart() throws Exception {
+        List<String> args = new ArrayList<>(List.of("search"));
+        args.addAll(tiny(out, "deleted", "first-order"));
+        args.add("run.max-steps=4");
+        assertEquals(Main.EXIT_SUSPENDED, Main.run(args.toArray(String[]::new)));
+        Path dir = out.resolve("deleted");
+        byte[] metrics = Files.readAllBytes(dir.resolve("metrics.jsonl"));
+        try (var files = Files.list(dir.resolve("checkpoints"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.delete(f);
+            }
+        }
+        assertEquals(Main.EXIT_DATA, Main.run(args.toArray(String[]::new)));
+        assertArrayEquals(metrics, Files.readAllBytes(dir.resolve("metrics.jsonl")), "the run's metrics are untouched");
+
+        // a run killed before its first checkpoint (fewer steps than checkpoint.every-steps) still starts over
+        List<String> early = tiny(out, "early", "first-order");
+        early.add("checkpoint.every-steps=50");
+        early.add("run.max-steps=1");
+        List<String> earlyArgs = new ArrayList<>(List.of("search"));
+        earlyArgs.addAll(early);
+        assertEquals(Main.EXIT_SUSPENDED, Main.run(earlyArgs.toArray(String[]::new)));
+        try (var files = Files.list(out.resolve("early/checkpoints"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.delete(f);
+            }
+        }
+        earlyArgs.remove("run.max-steps=1");
+        assertEquals(0, Main.run(earlyArgs.toArray(String[]::new)), "one step line, no epoch: nothing was lost");
+    }
+
     /** A scheduler's preemption: SIGTERM mid-run writes a checkpoint and exits 75, and the relaunch resumes. */
     @Test
     void sigtermCheckpointsAndExits75() throws Exception {
