@@ -52,12 +52,16 @@ public final class Bench {
     /** Times the estimators in this process on the configured local data. */
     public static void run(SearchConfig base, List<String> estimators, int warmup, int steps, boolean interleave,
                            PrintStream out) throws IOException {
-        SearchData data = SearchData.load(base.data());
-        run(base, estimators, warmup, steps, interleave, out, cfg -> {
+        run(base, estimators, warmup, steps, interleave, out, inProcess(SearchData.load(base.data())));
+    }
+
+    /** The in-process backend over {@code data}, already in memory: one shard, the config's threads. */
+    public static Backend inProcess(SearchData data) {
+        return cfg -> {
             SearchSetup.InProcess ip = SearchSetup.inProcess(cfg, data, 1);
             return new Instance(ip.setup(), ip.oracle(), "in-process, " + cfg.compute().effectiveThreads() + " threads",
                     () -> 0, ip.setup().network);
-        });
+        };
     }
 
     /**

@@ -98,11 +98,7 @@ public final class Main {
         @Override
         public Integer call() throws IOException {
             SearchConfig cfg = fidelity.config(options.config, options.overrides);
-            var data = ai.sparknas.driver.data.SearchData.load(cfg.data());
-            fidelity.execute(cfg, c -> {
-                var ip = ai.sparknas.driver.search.SearchSetup.inProcess(c, data, 1);
-                return new Bench.Instance(ip.setup(), ip.oracle(), "in-process", () -> 0, ip.setup().network);
-            }, System.out);
+            fidelity.execute(cfg, Bench.inProcess(ai.sparknas.driver.data.SearchData.load(cfg.data())), System.out);
             return 0;
         }
     }

@@ -5,6 +5,7 @@ import ai.sparknas.driver.bench.CountingOracle;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.search.Estimators;
+import ai.sparknas.driver.search.SearchLoop;
 import ai.sparknas.driver.search.SearchSetup;
 import ai.sparknas.driver.search.SearchState;
 import ai.sparknas.kernels.estimate.AlphaGradient;
@@ -227,19 +228,14 @@ public final class FidelityStudy {
                 + (v.method() == null ? "" : "/" + v.method() + "/K" + v.k());
     }
 
-    /** T weight steps at fixed α (the search's weight step); returns the step index to measure at. */
+    /** T weight steps at fixed α (the search loop's own weight step); returns the step index to measure at. */
     private static long warm(SearchSetup setup, GradientOracle oracle, SearchState state, int steps, double lr,
                              long first) {
+        SearchLoop loop = setup.loop(oracle, null);
         for (int t = 0; t < steps; t++) {
             long step = first + t;
             oracle.beginStep((int) (step / setup.stepsPerEpoch), step % setup.stepsPerEpoch);
-            GradientSums train = oracle.gradients(state.weights(), state.alpha(), Split.TRAIN, Wanted.WEIGHTS);
-            INDArray grad = train.meanWeightGrad();
-            if (!Double.isFinite(grad.sumNumber().doubleValue())) {
-                throw new ai.sparknas.driver.search.NonFiniteException("weight gradient is not finite in warm-up step "
-                        + (t + 1) + ": lower optim.weights.lr or --warm-steps");
-            }
-            state.weightOptimizer().step(state.weights(), grad, lr);
+            loop.weightStep(state, lr, "fidelity warm-up step " + (t + 1) + " (lower optim.weights.lr or --warm-steps)");
         }
         return first + steps;
     }

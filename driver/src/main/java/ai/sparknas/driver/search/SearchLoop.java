@@ -54,12 +54,24 @@ public final class SearchLoop {
         requireFinite(g.gradient(), "α gradient", where);
         state.alphaOptimizer().step(state.alpha(), g.gradient());
 
+        WeightStep w = weightStep(state, lr, where);
+        return new StepResult(g.val(), w.train(), w.gradNorm(), g.diagnostics());
+    }
+
+    /** The train sums behind a weight step and the gradient's norm before clipping. */
+    public record WeightStep(GradientSums train, double gradNorm) {
+    }
+
+    /**
+     * The weight step at the state's α: ∇ω L_train on the step's train batch (the oracle must be bound
+     * to the step), clip, SGD with momentum and weight decay; {@code where} names the step in errors.
+     */
+    public WeightStep weightStep(SearchState state, double lr, String where) {
         GradientSums train = oracle.gradients(state.weights(), state.alpha(), Split.TRAIN, Wanted.WEIGHTS);
         requireFinite(train.lossSum(), "training loss", where);
         INDArray grad = train.meanWeightGrad();
         requireFinite(grad, "weight gradient", where);
-        double norm = state.weightOptimizer().step(state.weights(), grad, lr);
-        return new StepResult(g.val(), train, norm, g.diagnostics());
+        return new WeightStep(train, state.weightOptimizer().step(state.weights(), grad, lr));
     }
 
     /**
