@@ -37,4 +37,22 @@ public final class Vectors {
         double nb = norm2(b);
         return na == 0 || nb == 0 ? Double.NaN : dot(a, b) / (na * nb);
     }
+
+    /** The element-wise sum {@code a + b} in a new array (null + null = null); lengths must agree. */
+    public static double[] sum(double[] a, double[] b, String what) {
+        if (a == null || b == null) {
+            if (a != b) {
+                throw new IllegalArgumentException("cannot add sums: only one side has a " + what);
+            }
+            return null;
+        }
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("cannot add " + what + " sums of lengths " + a.length + " and " + b.length);
+        }
+        double[] s = new double[a.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = a[i] + b[i];
+        }
+        return s;
+    }
 }

@@ -22,15 +22,47 @@ final class BatchNorm {
 
     /** Affine-free BatchNorm. */
     static Tensor plain(Tape t, Tensor x) {
-        return apply(t, x, -1, -1);
+        return apply(t, x, -1, -1, null, 0);
     }
 
     /** BatchNorm with γ at {@code gammaOff} and β at {@code betaOff} in the flat weights. */
     static Tensor affine(Tape t, Tensor x, int gammaOff, int betaOff) {
-        return apply(t, x, gammaOff, betaOff);
+        return apply(t, x, gammaOff, betaOff, null, 0);
     }
 
-    private static Tensor apply(Tape t, Tensor x, int gammaOff, int betaOff) {
+    /**
+     * Affine BatchNorm in training mode that also adds each channel's batch moments to
+     * {@code moments}: {@code Σx} at {@code at + c} and {@code Σx²} at {@code at + C + c} (sums over the
+     * batch and the plane: the caller divides, over every partition's batch, for the running statistics).
+     */
+    static Tensor affine(Tape t, Tensor x, int gammaOff, int betaOff, double[] moments, int at) { // keep-f64
+        return apply(t, x, gammaOff, betaOff, moments, at);
+    }
+
+    /**
+     * BatchNorm in evaluation mode: {@code y = γ·(x − μ_c)/√(σ²_c + eps) + β} with the running mean at
+     * {@code stats[meanAt + c]} and the running variance at {@code stats[varAt + c]}. Forward only (an
+     * evaluation pass is never differentiated).
+     */
+    static Tensor frozen(Tape t, Tensor x, int gammaOff, int betaOff, double[] stats, int meanAt, int varAt) { // keep-f64
+        Tensor y = x.toOverwrite(x.n, x.c, x.h, x.w);
+        int plane = x.plane();
+        t.parallel(x.c, c -> {
+            double scale = (double) (t.weights[gammaOff + c] / Math.sqrt(stats[varAt + c] + EPS));
+            double shift = (double) (t.weights[betaOff + c] - stats[meanAt + c] * scale);
+            for (int n = 0; n < x.n; n++) {
+                int b = (n * x.c + c) * plane;
+                for (int j = 0; j < plane; j++) {
+                    y.v[b + j] = x.v[b + j] * scale + shift;
+                }
+            }
+        });
+        return y;
+    }
+
+    private static Tensor apply(Tape t, Tensor x, int gammaOff, int betaOff,
+                                double[] moments, int at) { // keep-f64
+        int cs = x.c;
         int plane = x.plane();
         int m = x.n * plane;
         double[] inv = new double[x.c];
@@ -51,6 +83,10 @@ final class BatchNorm {
             }
             double scale = (double) (1 / Math.sqrt(sq / m + EPS));
             inv[c] = scale;
+            if (moments != null) { // Σx² = Σ(x − μ)² + μ·Σx
+                moments[at + c] += sum;
+                moments[at + cs + c] += sq + mean * sum;
+            }
             for (int n = 0; n < x.n; n++) {
                 int b = (n * x.c + c) * plane;
                 for (int j = 0; j < plane; j++) {

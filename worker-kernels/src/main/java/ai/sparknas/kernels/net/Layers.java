@@ -59,6 +59,33 @@ final class Layers {
         return LocallyLinear.track(t, x, y, op);
     }
 
+    /**
+     * Drop-path (DARTS' {@code drop_path}): {@code y[n] = x[n]·keep[n]/p} with p the keep probability
+     * and keep[n] ∈ {0, 1} the example's draw; linear in x, so its Jacobian is that scale per example.
+     */
+    static Tensor dropPath(Tape t, Tensor x, double keepProbability, boolean[] keep) {
+        int per = x.v.length / x.n;
+        double inv = (double) (1 / keepProbability);
+        Tensor y = x.sibling(x.n, x.c, x.h, x.w); // zero: the Jacobian adds
+        LocallyLinear op = new LocallyLinear() {
+            @Override
+            public void jacobian(double[] in, double[] out) {
+                t.parallel(x.n, n -> {
+                    if (keep[n]) {
+                        Blas1.axpy(inv, in, n * per, out, n * per, per);
+                    }
+                });
+            }
+
+            @Override
+            public void transpose(double[] dOut, double[] dIn) {
+                jacobian(dOut, dIn);
+            }
+        };
+        op.jacobian(x.v, y.v);
+        return LocallyLinear.track(t, x, y, op);
+    }
+
     /** Concatenation along channels. */
     static Tensor concat(Tape t, List<Tensor> parts) {
         Tensor first = parts.get(0);
@@ -187,6 +214,16 @@ final class Layers {
      * curvature), {@code (∂W)˙ += δ̇·pᵀ + δ·ṗᵀ}, {@code (∂b)˙ += δ̇}, {@code (∂x)˙ = (Ẇᵀδ + Wᵀδ̇)/plane}.
      */
     static double classifierLoss(Tape t, Tensor x, int wOff, int bOff, int classes, int[] labels, double[] logitsOut) {
+        return classifierLoss(t, x, wOff, bOff, classes, labels, logitsOut, 1);
+    }
+
+    /**
+     * The head as above, whose loss enters the differentiated objective with the factor {@code weight}
+     * (an auxiliary head's 0.4): the returned sum is unweighted, the gradients are those of
+     * {@code weight·loss}.
+     */
+    static double classifierLoss(Tape t, Tensor x, int wOff, int bOff, int classes, int[] labels, double[] logitsOut,
+                                 double weight) {
         int plane = x.plane();
         double[] pooled = pool(x.v, x.n * x.c, plane);
         double[] wt = t.weights;
@@ -216,6 +253,14 @@ final class Layers {
         double[] pooledT = t.rop() && x.t != null ? pool(x.t, x.n * x.c, plane) : new double[x.n * x.c];
         double[] dLogitsT = t.rop() ? logitTangents(t, x.n, x.c, classes, wOff, bOff, labels, pooled, pooledT, dLogits)
                 : null;
+        if (weight != 1) { // after the tangents, which read softmax(z) = δ + onehot from the unweighted δ
+            for (int i = 0; i < dLogits.length; i++) {
+                dLogits[i] *= weight;
+                if (dLogitsT != null) {
+                    dLogitsT[i] *= weight;
+                }
+            }
+        }
         t.onBackward(() -> {
             head(t.weights, t.weightGrad, x.grad(), x.n, x.c, plane, classes, wOff, bOff, dLogits, pooled);
             if (dLogitsT != null) { // (∂W)˙ = δ̇·pᵀ + δ·ṗᵀ, (∂x)˙ = (Wᵀδ̇ + Ẇᵀδ)/plane
@@ -300,5 +345,41 @@ final class Layers {
                 }
             }
         }
+    }
+
+    /** How many rows of {@code logits} ({@code n × classes}) have their first maximum at the label. */
+    static long correct(double[] logits, int[] labels) {
+        int classes = logits.length / labels.length;
+        long correct = 0;
+        for (int n = 0; n < labels.length; n++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++) {
+                if (logits[n * classes + k] > logits[n * classes + best]) {
+                    best = k;
+                }
+            }
+            if (best == labels[n]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+
+    /** Refuses a flat vector whose length is not the network's. */
+    static void checkLength(String what, long actual, long expected) {
+        if (actual != expected) {
+            throw new IllegalArgumentException(what + " vector has length " + actual + ", the network expects "
+                    + expected + " (was it made for another search space or architecture?)");
+        }
+    }
+
+    /** A float64 array (images, weights) in the kernels' storage precision: a copy. */
+    static double[] storage(
+            double[] v) { // keep-f64
+        double[] out = new double[v.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (double) v[i];
+        }
+        return out;
     }
 }

@@ -130,4 +130,53 @@ final class Pooling {
         op.jacobian(x.v, y.v); // average pooling is linear: its forward is its Jacobian
         return LocallyLinear.track(t, x, y, op);
     }
+
+    /**
+     * k×k average pooling with stride s and no padding (the auxiliary head's {@code AvgPool2d(5, 3)},
+     * where {@code count_include_pad} does not matter): every window is whole.
+     */
+    static Tensor avgWindow(Tape t, Tensor x, int k, int s) {
+        int oh = Convolution.outSize(x.h, k, s, 0, 1);
+        int ow = Convolution.outSize(x.w, k, s, 0, 1);
+        if (oh < 1 || ow < 1) {
+            throw new IllegalArgumentException(k + "x" + k + " pooling needs an input of at least " + k + "x" + k
+                    + ", got " + x.h + "x" + x.w);
+        }
+        double inv = (double) 1 / (k * k);
+        Tensor y = x.sibling(x.n, x.c, oh, ow); // zero: the Jacobian adds
+        LocallyLinear op = new LocallyLinear() {
+            @Override
+            public void jacobian(double[] in, double[] out) {
+                t.parallel(x.n * x.c, nc -> {
+                    for (int r = 0; r < oh; r++) {
+                        for (int c = 0; c < ow; c++) {
+                            double sum = 0;
+                            for (int i = 0; i < k; i++) {
+                                sum += Blas1.sum(in, nc * x.plane() + (r * s + i) * x.w + c * s, k);
+                            }
+                            out[nc * y.plane() + r * ow + c] += sum * inv;
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void transpose(double[] dy, double[] dx) {
+                t.parallel(x.n * x.c, nc -> {
+                    for (int r = 0; r < oh; r++) {
+                        for (int c = 0; c < ow; c++) {
+                            double share = dy[nc * y.plane() + r * ow + c] * inv;
+                            for (int i = 0; i < k; i++) {
+                                for (int j = 0; j < k; j++) {
+                                    dx[nc * x.plane() + (r * s + i) * x.w + c * s + j] += share;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        };
+        op.jacobian(x.v, y.v);
+        return LocallyLinear.track(t, x, y, op);
+    }
 }

@@ -91,14 +91,14 @@ public final class SuperNetwork implements NetworkKernel {
      */
     @Override
     public GradientSums evaluate(INDArray w, INDArray mix, double[] images, int[] labels) { // keep-f64
-        checkLength("weights", w.length(), weights.size());
-        checkLength("op weights", mix.length(), alphas.size());
+        Layers.checkLength("weights", w.length(), weights.size());
+        Layers.checkLength("op weights", mix.length(), alphas.size());
         int n = checkBatch(images, labels);
         Pass pass = new Pass(new Tape(w.toDoubleVector(), null, false, false, pool), false);
         pass.explicitMix = true;
         Result r;
         try {
-            r = pass.forward(storage(images), labels, n, mix.toDoubleVector());
+            r = pass.forward(Layers.storage(images), labels, n, mix.toDoubleVector());
         } finally {
             arrays.releaseAll();
         }
@@ -120,8 +120,8 @@ public final class SuperNetwork implements NetworkKernel {
     @Override
     public GradientSums gradients(INDArray w, INDArray alpha, double[] images, int[] labels, // keep-f64
                                   Wanted wanted) {
-        checkLength("weights", w.length(), weights.size());
-        checkLength("alpha", alpha.length(), alphas.size());
+        Layers.checkLength("weights", w.length(), weights.size());
+        Layers.checkLength("alpha", alpha.length(), alphas.size());
         int n = checkBatch(images, labels);
         boolean record = wanted != Wanted.NONE;
         double[] weightGrad = wanted.weights() ? new double[(int) weights.size()] : null;
@@ -129,7 +129,7 @@ public final class SuperNetwork implements NetworkKernel {
         Result r;
         double[] alphaGrad = null;
         try {
-            r = pass.forward(storage(images), labels, n, alpha.toDoubleVector());
+            r = pass.forward(Layers.storage(images), labels, n, alpha.toDoubleVector());
             if (record) {
                 pass.tape.backward();
                 if (wanted.alpha()) {
@@ -154,9 +154,9 @@ public final class SuperNetwork implements NetworkKernel {
     @Override
     public GradientSums products(INDArray w, INDArray alpha, INDArray d, double[] images, int[] labels, // keep-f64
                                  Wanted wanted) {
-        checkLength("weights", w.length(), weights.size());
-        checkLength("alpha", alpha.length(), alphas.size());
-        checkLength("direction", d.length(), weights.size());
+        Layers.checkLength("weights", w.length(), weights.size());
+        Layers.checkLength("alpha", alpha.length(), alphas.size());
+        Layers.checkLength("direction", d.length(), weights.size());
         if (wanted == Wanted.NONE) {
             throw new IllegalArgumentException("a product pass must want the weight part, the α part or both");
         }
@@ -166,7 +166,7 @@ public final class SuperNetwork implements NetworkKernel {
         Result r;
         double[] mixed = null;
         try {
-            r = pass.forward(storage(images), labels, n, alpha.toDoubleVector());
+            r = pass.forward(Layers.storage(images), labels, n, alpha.toDoubleVector());
             pass.tape.backward();
             if (wanted.alpha()) {
                 mixed = pass.softmaxBackward(pass.dProbsTangent);
@@ -184,7 +184,7 @@ public final class SuperNetwork implements NetworkKernel {
         Pass pass = new Pass(new Tape(w.toDoubleVector(), null, false, false, pool), false);
         pass.tape.decisions = new java.util.concurrent.atomic.AtomicLong();
         try {
-            pass.forward(storage(images), labels, checkBatch(images, labels), alpha.toDoubleVector());
+            pass.forward(Layers.storage(images), labels, checkBatch(images, labels), alpha.toDoubleVector());
         } finally {
             arrays.releaseAll();
         }
@@ -201,16 +201,6 @@ public final class SuperNetwork implements NetworkKernel {
                     + " each), got " + images.length);
         }
         return n;
-    }
-
-    /** The images in the kernels' storage precision. */
-    private static double[] storage(
-            double[] images) { // keep-f64
-        double[] out = new double[images.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (double) images[i];
-        }
-        return out;
     }
 
     private record Result(double loss, long correct) {
@@ -250,6 +240,9 @@ public final class SuperNetwork implements NetworkKernel {
         /** In an R-pass that wants the α tangent: the tangent of dProbs along the direction. */
         double[][] dProbsTangent;
 
+        /** The search's operations: its weight names, affine-free BatchNorm, pools followed by a BatchNorm. */
+        final DartsOps darts = new DartsOps(this::param, (t, x, name) -> BatchNorm.plain(t, x), false);
+
         Pass(Tape tape, boolean declaring) {
             this.tape = tape;
             this.declaring = declaring;
@@ -288,9 +281,9 @@ public final class SuperNetwork implements NetworkKernel {
                 }
                 String name = "cell" + i;
                 Tensor p0 = reductionPrev
-                        ? factorizedReduce(tape, Layers.relu(tape, s0), name + "/pre0", cCur)
-                        : reluConvBn(Layers.relu(tape, s0), name + "/pre0", cCur);
-                Tensor p1 = reluConvBn(Layers.relu(tape, s1), name + "/pre1", cCur);
+                        ? darts.factorizedReduce(tape, Layers.relu(tape, s0), name + "/pre0", cCur)
+                        : darts.reluConvBn(tape, Layers.relu(tape, s0), name + "/pre0", cCur);
+                Tensor p1 = darts.reluConvBn(tape, Layers.relu(tape, s1), name + "/pre1", cCur);
                 Tensor out = cell(name, p0, p1, cCur, reduction, space.alphaBlockOf(i));
                 s0 = s1;
                 s1 = out;
@@ -301,7 +294,7 @@ public final class SuperNetwork implements NetworkKernel {
             int fcB = param("classifier/bias", Init.UNIFORM, bound, space.classes());
             double[] logits = new double[n * space.classes()];
             double loss = Layers.classifierLoss(tape, s1, fcW, fcB, space.classes(), labels, logits);
-            return new Result(loss, correct(logits, labels));
+            return new Result(loss, Layers.correct(logits, labels));
         }
 
         /** node i = Σ_{j<i+2} Σ_k softmax(α_row(i,j))_k · op_k(state_j); output = concat(nodes). */
@@ -350,7 +343,7 @@ public final class SuperNetwork implements NetworkKernel {
             if (declaring) { // declares weights as it goes: the tape's weight vector grows, so no sub-tapes
                 for (int q = 0; q < m; q++) {
                     EdgeOp e = ops.get(q);
-                    out[q] = primitive(tape, e.op(), states.get(e.input()), relus.get(e.input()), e.name(), c, e.stride());
+                    out[q] = darts.primitive(tape, e.op(), states.get(e.input()), relus.get(e.input()), e.name(), c, e.stride());
                 }
                 return out;
             }
@@ -368,7 +361,7 @@ public final class SuperNetwork implements NetworkKernel {
             tape.tasks(m, at -> {
                 int q = order[at];
                 EdgeOp e = ops.get(q);
-                out[q] = primitive(tapes[q], e.op(), xs[q], xRelus[q], e.name(), c, e.stride());
+                out[q] = darts.primitive(tapes[q], e.op(), xs[q], xRelus[q], e.name(), c, e.stride());
             });
             tape.onBackward(() -> {
                 tape.tasks(m, at -> tapes[order[at]].backward());
@@ -411,50 +404,6 @@ public final class SuperNetwork implements NetworkKernel {
                     }
                 });
             }
-        }
-
-        /** One candidate operation ({@code none} is never asked for). */
-        Tensor primitive(Tape t, Primitive op, Tensor x, Tensor xRelu, String name, int c, int s) {
-            return switch (op) {
-                case NONE -> throw new IllegalArgumentException("none has no output tensor");
-                case MAX_POOL_3X3 -> BatchNorm.plain(t, Pooling.max(t, x, s));
-                case AVG_POOL_3X3 -> BatchNorm.plain(t, Pooling.avg(t, x, s));
-                case SKIP_CONNECT -> s == 1 ? x : factorizedReduce(t, xRelu, name, c);
-                case SEP_CONV_3X3 -> sepConv(t, xRelu, name, c, 3, s, 1);
-                case SEP_CONV_5X5 -> sepConv(t, xRelu, name, c, 5, s, 2);
-                case DIL_CONV_3X3 -> dilConv(t, xRelu, name, c, 3, s, 2, 2);
-                case DIL_CONV_5X5 -> dilConv(t, xRelu, name, c, 5, s, 4, 2);
-            };
-        }
-
-        /** ReLU → 1×1 conv → BN; takes the rectified input. */
-        Tensor reluConvBn(Tensor xRelu, String name, int cout) {
-            int w = param(name + "/conv", Init.UNIFORM, 1 / Math.sqrt(xRelu.c), cout, xRelu.c, 1, 1);
-            return BatchNorm.plain(tape, Convolution.pointwise(tape, xRelu, w, cout));
-        }
-
-        /** ReLU → [1×1 stride-2 conv on x ‖ on x[:, :, 1:, 1:]] → BN; takes the rectified input. */
-        Tensor factorizedReduce(Tape t, Tensor xRelu, String name, int cout) {
-            double bound = 1 / Math.sqrt(xRelu.c); // keep-f64: an init scale
-            int w1 = param(name + "/conv1", Init.UNIFORM, bound, cout / 2, xRelu.c, 1, 1);
-            int w2 = param(name + "/conv2", Init.UNIFORM, bound, cout - cout / 2, xRelu.c, 1, 1);
-            Tensor even = Convolution.pointwise(t, Layers.subsample(t, xRelu, 0), w1, cout / 2);
-            Tensor odd = Convolution.pointwise(t, Layers.subsample(t, xRelu, 1), w2, cout - cout / 2);
-            return BatchNorm.plain(t, Layers.concat(t, List.of(even, odd)));
-        }
-
-        /** ReLU → depthwise k×k (stride s, dilation d) → 1×1 conv → BN; takes the rectified input. */
-        Tensor dilConv(Tape t, Tensor xRelu, String name, int c, int k, int s, int p, int d) {
-            int dw = param(name + "/dw", Init.UNIFORM, 1.0 / k, c, 1, k, k);
-            int pw = param(name + "/pw", Init.UNIFORM, 1 / Math.sqrt(c), c, c, 1, 1);
-            Tensor y = Convolution.depthwise(t, xRelu, dw, k, s, p, d);
-            return BatchNorm.plain(t, Convolution.pointwise(t, y, pw, c));
-        }
-
-        /** SepConv: DilConv(k, s, p, 1) → DilConv(k, 1, p, 1) (the second block has its own ReLU). */
-        Tensor sepConv(Tape t, Tensor xRelu, String name, int c, int k, int s, int p) {
-            Tensor a = dilConv(t, xRelu, name + "/a", c, k, s, p, 1);
-            return dilConv(t, Layers.relu(t, a), name + "/b", c, k, 1, p, 1);
         }
 
         void softmaxRows(double[] alpha) {
@@ -520,27 +469,4 @@ public final class SuperNetwork implements NetworkKernel {
         }
     }
 
-    private static long correct(double[] logits, int[] labels) {
-        int classes = logits.length / labels.length;
-        long correct = 0;
-        for (int n = 0; n < labels.length; n++) {
-            int best = 0;
-            for (int k = 1; k < classes; k++) {
-                if (logits[n * classes + k] > logits[n * classes + best]) {
-                    best = k;
-                }
-            }
-            if (best == labels[n]) {
-                correct++;
-            }
-        }
-        return correct;
-    }
-
-    private static void checkLength(String what, long actual, long expected) {
-        if (actual != expected) {
-            throw new IllegalArgumentException(what + " vector has length " + actual + ", the network expects "
-                    + expected + " (was it made for another search space?)");
-        }
-    }
 }
