@@ -17,14 +17,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code sparknas search|bench|fidelity [-c FILE] [key=value ...]}, {@code sparknas report RUN_DIR}. Exit codes: 0 success, 1 unexpected
+ * {@code sparknas search|retrain|bench|fidelity [-c FILE] [key=value ...]}, {@code sparknas report RUN_DIR}. Exit codes: 0 success, 1 unexpected
  * failure (with a stack trace), 2 bad usage or config (every config error is a {@link ConfigException}
  * naming its key, or a run id whose stored config differs), 3 unreadable or corrupt data / output / checkpoints,
  * 4 the search diverged (NaN/Inf), 75 the launch's budget ran out after writing a checkpoint.
  */
 @Command(name = "sparknas", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search.",
-        subcommands = {Main.Search.class, Main.BenchCommand.class, Main.ReportCommand.class, Main.Fidelity.class})
+        subcommands = {Main.Search.class, Main.Retrain.class, Main.BenchCommand.class, Main.ReportCommand.class,
+                Main.Fidelity.class})
 public final class Main {
 
     public static final int EXIT_CONFIG = 2;
@@ -61,6 +62,51 @@ public final class Main {
         public Integer call() throws IOException {
             SearchRun.execute(options.load(), options.force, System.out);
             return 0;
+        }
+    }
+
+    @Command(name = "retrain", mixinStandardHelpOptions = true,
+            description = "Train a genotype's evaluation network from scratch in this process, evaluate it on the held-out"
+                    + " test files and write result.json and model/weights.safetensors; launching an existing run.id"
+                    + " resumes it.")
+    static final class Retrain implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @CommandLine.Mixin
+        RetrainOptions retrain = new RetrainOptions();
+
+        @Override
+        public Integer call() throws IOException {
+            ai.sparknas.driver.retrain.RetrainRun.execute(retrain.apply(options.load()), options.force, System.out);
+            return 0;
+        }
+    }
+
+    /** Where a re-training's genotype comes from (shared with the Spark job's {@code retrain}). */
+    public static class RetrainOptions {
+        @Option(names = "--from", paramLabel = "RUN_DIR", description = "a finished search run directory: its"
+                + " genotype.json, and its depth and width unless retrain.layers / retrain.channels are set")
+        public Path from;
+
+        @Option(names = "--genotype", paramLabel = "TEXT|NAME|FILE", description = "DARTS genotype text, a published"
+                + " name (DARTS_V1, DARTS_V2) or a genotype.txt/.json file (the same as retrain.genotype=...)")
+        public String genotype;
+
+        /** The config with {@code retrain.genotype} (and {@code retrain.from}) set from the options. */
+        public SearchConfig apply(SearchConfig cfg) throws IOException {
+            if (from != null && genotype != null) {
+                throw new ConfigException(null, "give either --from RUN_DIR or --genotype, not both");
+            }
+            List<String> set = new ArrayList<>();
+            if (from != null) {
+                var g = ai.sparknas.driver.retrain.CellGenotypes.fromRun(from);
+                set.add("retrain.genotype=" + g.text());
+                set.add("retrain.from=" + from.toAbsolutePath().normalize());
+            } else if (genotype != null) {
+                set.add("retrain.genotype=" + genotype);
+            }
+            return set.isEmpty() ? cfg : cfg.withOverrides(set);
         }
     }
 
@@ -104,7 +150,8 @@ public final class Main {
     }
 
     @Command(name = "report", mixinStandardHelpOptions = true,
-            description = "Turn a run directory into report.html (charts, α heat-maps, cell drawings) and cells/*.svg, *.dot.")
+            description = "Turn a run directory into report.html and cells/*.svg: a search's charts, α heat-maps, cell"
+                    + " drawings and the re-trainings made from it, or a re-training's curves and result.")
     static final class ReportCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "RUN_DIR", description = "the run directory <run.output>/<run.id>")
         Path runDir;
@@ -120,8 +167,9 @@ public final class Main {
             }
             try {
                 String path = ai.sparknas.driver.report.ReportWriter.write(
-                        new ai.sparknas.driver.run.LocalRunStorage(runDir), String.valueOf(runDir.getFileName()), epochs);
-                System.out.println("wrote " + path + " and cells/normal.svg, cells/reduce.svg, cells/*.dot");
+                        new ai.sparknas.driver.run.LocalRunStorage(runDir), String.valueOf(runDir.getFileName()), epochs,
+                        ai.sparknas.driver.report.RetrainReport.madeFrom(runDir));
+                System.out.println("wrote " + path + " and cells/normal.svg, cells/reduce.svg");
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(null, e.getMessage(), e);
             }

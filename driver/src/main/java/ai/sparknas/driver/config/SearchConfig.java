@@ -212,6 +212,38 @@ public final class SearchConfig {
     public record Spark(int partitions, int treeDepth, int kernelThreads, int minExamplesPerPartition) {
     }
 
+    /**
+     * {@code sparknas.retrain} and the test files of {@code sparknas.data}: the re-training of a genotype.
+     * The network's depth and width, the weight optimiser ({@link #weightsOptim()}) and the data block are
+     * the search's, so the two stages cannot drift apart.
+     *
+     * @param genotype        DARTS text, a published name or a genotype file path; "" = none given
+     * @param from            the search run directory the genotype came from, "" = none
+     * @param layers          cells of the evaluation network, 0 = the search's
+     * @param channels        initial channels, 0 = the search's
+     * @param epochs          training epochs (>= 1)
+     * @param batch           minibatch size (>= 2)
+     * @param stepsPerEpoch   steps per epoch, 0 = one pass over the training records
+     * @param dropPath        final drop-path probability of the linear ramp, in [0, 1)
+     * @param auxiliaryWeight auxiliary head loss weight, 0 = no auxiliary head
+     * @param cutout          cutout side in pixels, 0 = off
+     * @param bnMomentum      running-statistics momentum, in (0, 1]
+     * @param testLimit       leading test records evaluated, 0 = all
+     * @param evalEvery       evaluate every this many epochs (and after the last)
+     * @param evalBatch       images per evaluation batch
+     * @param testImages      idx test images (resolved against data.dir)
+     * @param testLabels      idx test labels (resolved)
+     * @param cifarTestFiles  CIFAR test batch files (resolved), immutable
+     */
+    public record Retrain(String genotype, String from, int layers, int channels, int epochs, int batch,
+                          int stepsPerEpoch, double dropPath, double auxiliaryWeight, int cutout, double bnMomentum,
+                          int testLimit, int evalEvery, int evalBatch, String testImages, String testLabels,
+                          List<String> cifarTestFiles) {
+        public Retrain {
+            cifarTestFiles = List.copyOf(cifarTestFiles);
+        }
+    }
+
     private static final Pattern URI_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
     private static final Config REFERENCE = loadReference();
     private static final Set<String> KNOWN_KEYS = collectKnownKeys();
@@ -227,6 +259,7 @@ public final class SearchConfig {
     private final Monitor monitor;
     private final Spark spark;
     private final Checkpointing checkpointing;
+    private final Retrain retrain;
 
     private SearchConfig(Config resolved) {
         this.raw = resolved;
@@ -244,6 +277,7 @@ public final class SearchConfig {
                 v.intAtLeast("spark.kernel-threads", 0), v.intAtLeast("spark.min-examples-per-partition", 2));
         this.checkpointing = new Checkpointing(v.intAtLeast("checkpoint.every-steps", 0),
                 v.intAtLeast("checkpoint.keep", 1));
+        this.retrain = readRetrain(v, data);
     }
 
     // ------------------------------------------------------------------ factories
@@ -318,6 +352,11 @@ public final class SearchConfig {
     /** @return {@code sparknas.data} */
     public Data data() {
         return data;
+    }
+
+    /** @return {@code sparknas.retrain} with the test files of {@code sparknas.data} */
+    public Retrain retrain() {
+        return retrain;
     }
 
     /** @return {@code sparknas.search} */
@@ -507,8 +546,10 @@ public final class SearchConfig {
             return sb.toString();
         }
         sb.append("unknown key ").append(full).append(" (").append(where).append(')');
-        String best = closest(rel, KNOWN_KEYS);
-        if (best != null) {
+        String last = rel.substring(rel.lastIndexOf('.') + 1);
+        List<String> same = KNOWN_KEYS.stream().filter(k -> k.substring(k.lastIndexOf('.') + 1).equals(last)).toList();
+        String best = same.size() > 1 ? String.join(" or ", same) : closest(rel, KNOWN_KEYS);
+        if (best != null) { // a name two blocks share (search.layers, retrain.layers) suggests both
             sb.append("; did you mean ").append(best).append('?');
         }
         sb.append(" Known keys are listed in reference.conf and conf/README.md");
@@ -623,6 +664,57 @@ public final class SearchConfig {
         }
         return new Data(format, dir, resolvePath(dir, images), resolvePath(dir, labels), cifarResolved, limit,
                 portion, normalize, augment, classes);
+    }
+
+    private static Retrain readRetrain(V v, Data data) {
+        int layers = v.intAtLeast("retrain.layers", 0);
+        if (layers > 0 && layers < 3) {
+            throw v.bad("retrain.layers", "must be 0 (the search's) or >= 3 (two of the cells reduce)");
+        }
+        int channels = v.intAtLeast("retrain.channels", 0);
+        if (channels % 2 != 0) {
+            throw v.bad("retrain.channels", "must be 0 (the search's) or an even number >= 2 (FactorizedReduce halves it)");
+        }
+        double drop = v.dblAtLeast("retrain.drop-path", 0);
+        if (!(drop < 1)) {
+            throw v.bad("retrain.drop-path", "must be >= 0 and < 1 (a probability of dropping a path)");
+        }
+        double momentum = v.dbl("retrain.bn-momentum");
+        if (!(momentum > 0 && momentum <= 1)) {
+            throw v.bad("retrain.bn-momentum", "must be > 0 and <= 1");
+        }
+        String dir = data.dir();
+        List<String> cifarTest = new ArrayList<>();
+        for (String f : v.strList("data.cifar-test-files")) {
+            if (f.isBlank()) {
+                throw v.bad("data.cifar-test-files", "must not contain an empty path");
+            }
+            cifarTest.add(resolvePath(dir, f));
+        }
+        return new Retrain(v.str("retrain.genotype").trim(), v.str("retrain.from"), layers, channels,
+                v.intAtLeast("retrain.epochs", 1), v.intAtLeast("retrain.batch", 2),
+                v.intAtLeast("retrain.steps-per-epoch", 0), drop, v.dblAtLeast("retrain.auxiliary-weight", 0),
+                v.intAtLeast("retrain.cutout", 0), momentum, v.intAtLeast("retrain.test-limit", 0),
+                v.intAtLeast("retrain.eval-every", 1), v.intAtLeast("retrain.eval-batch", 1),
+                resolvePath(dir, v.str("data.test-images")), resolvePath(dir, v.str("data.test-labels")), cifarTest);
+    }
+
+    /**
+     * The held-out test files as a data block of the training's format, normalisation and classes, with
+     * {@code retrain.test-limit} as its limit: what the re-training evaluates on.
+     *
+     * @throws ConfigException when the format's test files are not set
+     */
+    public Data testData() {
+        Retrain r = retrain;
+        if (data.isCifar() ? r.cifarTestFiles().isEmpty() : r.testImages().isBlank() || r.testLabels().isBlank()) {
+            String key = data.isCifar() ? "data.cifar-test-files" : "data.test-images / data.test-labels";
+            throw new ConfigException(ROOT + "." + (data.isCifar() ? "data.cifar-test-files" : "data.test-images"),
+                    ROOT + "." + key + " must name the held-out test file(s) of data.format = \"" + data.format()
+                    + "\" to evaluate a re-training" + (data.isCifar() ? " (e.g. [test_batch.bin])" : ""));
+        }
+        return new Data(data.format(), data.dir(), r.testImages(), r.testLabels(), r.cifarTestFiles(), r.testLimit(),
+                0.5, data.normalize(), false, data.classes());
     }
 
     /** {@code dir + "/" + p} for a relative {@code p}; absolute paths, URIs and empty values unchanged. */

@@ -33,9 +33,22 @@ public final class ReportWriter {
      * @return the report's path
      */
     public static String write(RunStorage run, String runId, List<Integer> heatmapEpochs) throws IOException {
+        return write(run, runId, heatmapEpochs, JSON.createArrayNode());
+    }
+
+    /**
+     * The report of a search run (listing {@code retrains}, see {@link RetrainReport#madeFrom}) or of a
+     * re-training run.
+     */
+    public static String write(RunStorage run, String runId, List<Integer> heatmapEpochs, ArrayNode retrains)
+            throws IOException {
         if (!run.exists("metrics.jsonl")) {
             throw new java.nio.file.NoSuchFileException(run.describe("metrics.jsonl"), null,
-                    "not a run directory (no metrics.jsonl): give the directory <run.output>/<run.id> of a search");
+                    "not a run directory (no metrics.jsonl): give the directory <run.output>/<run.id> of a search or"
+                    + " a re-training");
+        }
+        if (RetrainReport.isRetrain(run)) {
+            return RetrainReport.write(run, runId);
         }
         RunHistory h = RunHistory.parse(new String(run.read("metrics.jsonl"), StandardCharsets.UTF_8),
                 run.describe("metrics.jsonl"));
@@ -53,6 +66,7 @@ public final class ReportWriter {
         run.writeAtomically("cells/reduce.dot", CellDrawing.dot(genotype, true).getBytes(StandardCharsets.UTF_8));
 
         ObjectNode data = data(h, heatmapEpochs, opsOf(config));
+        data.set("retrains", retrains);
         if (run.exists(FIDELITY)) {
             data.set("fidelity", fidelity(new String(run.read(FIDELITY), StandardCharsets.UTF_8), run.describe(FIDELITY)));
         }
@@ -189,25 +203,27 @@ public final class ReportWriter {
         return p;
     }
 
-    private static String html(String runId, boolean finished, Genotype g, String config, String normalSvg,
-                               String reduceSvg, ObjectNode data) throws IOException {
-        String echarts;
+    /** The ECharts library, inlined into every report. */
+    static String echarts() throws IOException {
         try (InputStream in = ReportWriter.class.getClassLoader().getResourceAsStream(ECHARTS)) {
             if (in == null) {
                 throw new IOException("the ECharts WebJar is missing from the classpath (" + ECHARTS + ")");
             }
-            echarts = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        String template;
-        try (InputStream in = ReportWriter.class.getResourceAsStream("report-template.html")) {
-            template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    }
+
+    private static String html(String runId, boolean finished, Genotype g, String config, String normalSvg,
+                               String reduceSvg, ObjectNode data) throws IOException {
+        String echarts = echarts();
+        String template = RetrainReport.template("report-template.html");
         return template.replace("{{TITLE}}", CellDrawing.escape("sparknas run " + runId))
                 .replace("{{STATUS}}", finished ? "finished" : "in progress (genotype of the last epoch)")
                 .replace("{{GENOTYPE}}", CellDrawing.escape(GenotypeFormat.toDartsText(g)))
                 .replace("{{CONFIG}}", CellDrawing.escape(config))
                 .replace("{{NORMAL_SVG}}", normalSvg).replace("{{REDUCE_SVG}}", reduceSvg)
                 .replace("{{DATA}}", JSON.writeValueAsString(data).replace("</", "<\\/"))
-                .replace("{{ECHARTS}}", echarts.replace("</script", "<\\/script"));
+                .replace("{{ECHARTS}}", echarts.replace("</script", "<\\/script"))
+                .replace("{{COMMON}}", RetrainReport.template("report-common.html"));
     }
 }

@@ -42,8 +42,28 @@ public final class RunDirectory {
         this.pendingConfig = pendingConfig;
     }
 
-    /** The run directory on the local file system; see {@link #open(RunStorage, String, SearchConfig, boolean)}. */
+    /** What a run directory holds: a search (finished once genotype.json exists) or a re-training (result.json). */
+    public enum Kind {
+        SEARCH("search", "genotype.json", "search"), RETRAIN("retrain", "result.json", "re-training");
+
+        final String idPrefix;
+        final String finishedMarker;
+        final String noun;
+
+        Kind(String idPrefix, String finishedMarker, String noun) {
+            this.idPrefix = idPrefix;
+            this.finishedMarker = finishedMarker;
+            this.noun = noun;
+        }
+    }
+
+    /** The search's run directory on the local file system; see {@link #open(RunStorage, String, SearchConfig, boolean)}. */
     public static RunDirectory create(SearchConfig cfg, boolean force) throws IOException {
+        return create(cfg, force, Kind.SEARCH);
+    }
+
+    /** A run directory of {@code kind} on the local file system. */
+    public static RunDirectory create(SearchConfig cfg, boolean force, Kind kind) throws IOException {
         String output = cfg.run().output();
         if (output.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") && !output.startsWith("file://")) {
             throw new ai.sparknas.driver.config.ConfigException("sparknas.run.output", "sparknas.run.output = " + output
@@ -53,7 +73,7 @@ public final class RunDirectory {
         if (output.startsWith("file://")) {
             output = output.substring("file://".length());
         }
-        String runId = id(cfg);
+        String runId = id(cfg, kind);
         Path dir = Path.of(output).resolve(runId);
         try {
             Files.createDirectories(dir);
@@ -65,13 +85,18 @@ public final class RunDirectory {
             throw new AccessDeniedException(dir.toString(), null, "run directory is not writable: set run.output to a "
                     + "writable directory");
         }
-        return open(new LocalRunStorage(dir), runId, cfg, force);
+        return open(new LocalRunStorage(dir), runId, cfg, force, kind);
     }
 
     /** {@code run.id}, or a timestamped id when it is empty. */
     public static String id(SearchConfig cfg) {
+        return id(cfg, Kind.SEARCH);
+    }
+
+    /** {@code run.id}, or a timestamped id of the kind's prefix when it is empty. */
+    public static String id(SearchConfig cfg, Kind kind) {
         String id = cfg.run().id();
-        return id.isEmpty() ? "search-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) : id;
+        return id.isEmpty() ? kind.idPrefix + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) : id;
     }
 
     /**
@@ -79,9 +104,17 @@ public final class RunDirectory {
      * is resumed when its config matches (or {@code force}), refused when finished.
      */
     public static RunDirectory open(RunStorage storage, String id, SearchConfig cfg, boolean force) throws IOException {
-        if (storage.exists("genotype.json")) {
-            throw new IOException("run directory " + storage.describe("") + " already holds a finished search"
-                    + " (genotype.json): choose another run.id or remove it");
+        return open(storage, id, cfg, force, Kind.SEARCH);
+    }
+
+    /** As {@link #open(RunStorage, String, SearchConfig, boolean)} for a run of {@code kind}. */
+    public static RunDirectory open(RunStorage storage, String id, SearchConfig cfg, boolean force, Kind kind)
+            throws IOException {
+        for (Kind k : Kind.values()) {
+            if (storage.exists(k.finishedMarker)) {
+                throw new IOException("run directory " + storage.describe("") + " already holds a finished " + k.noun
+                        + " (" + k.finishedMarker + "): choose another run.id or remove it");
+            }
         }
         boolean started = storage.exists("metrics.jsonl") && storage.read("metrics.jsonl").length > 0
                 || !new Checkpoints(storage, 1).newestFirst().isEmpty();

@@ -99,8 +99,7 @@ public final class SearchRun {
             start = SearchLoop.Position.start();
             run.truncateLines("metrics.jsonl", 0);
         }
-        Budget budget = new Budget(cfg.run().maxWallTime().toNanos(), cfg.run().maxSteps());
-        StopRequest.install();
+        Budget budget = new Budget(cfg);
         Genotype genotype;
         try (MetricsLog log = new MetricsLog(run.storage().append("metrics.jsonl"),
                 resume.map(Checkpoint::metricsLines).orElse(0L), progress, cfg.run().logEvery(),
@@ -127,25 +126,32 @@ public final class SearchRun {
         return genotype;
     }
 
-    /** The launch's budget: wall time since it started and steps it ran. */
-    private static final class Budget {
+    /** The launch's budget: wall time since it started, steps it ran, and SIGTERM (see {@link StopRequest}). */
+    public static final class Budget {
         private final long start = System.nanoTime();
         private final long maxNanos;
         private final int maxSteps;
         private int steps;
+
+        /** The budget of {@code run.max-wall-time} and {@code run.max-steps}; installs the SIGTERM handler. */
+        public Budget(SearchConfig cfg) {
+            this(cfg.run().maxWallTime().toNanos(), cfg.run().maxSteps());
+            StopRequest.install();
+        }
 
         Budget(long maxNanos, int maxSteps) {
             this.maxNanos = maxNanos;
             this.maxSteps = maxSteps;
         }
 
-        boolean spent() {
+        /** Counts a finished step; true when the launch must stop after it. */
+        public boolean spent() {
             steps++;
             return (maxSteps > 0 && steps >= maxSteps) || (maxNanos > 0 && System.nanoTime() - start >= maxNanos)
                     || StopRequest.requested();
         }
 
-        String reason() {
+        public String reason() {
             return maxSteps > 0 && steps >= maxSteps ? "run.max-steps = " + maxSteps + " reached"
                     : maxNanos > 0 && System.nanoTime() - start >= maxNanos ? "run.max-wall-time reached"
                     : "SIGTERM received";
@@ -157,7 +163,7 @@ public final class SearchRun {
      * epoch line, or at least {@code checkpoint.every-steps} step lines, a checkpoint was written, so
      * its absence means it was deleted or lost, and starting over would overwrite the run's metrics.
      */
-    private static void refuseLostCheckpoints(RunDirectory run, SearchConfig cfg) throws IOException {
+    public static void refuseLostCheckpoints(RunDirectory run, SearchConfig cfg) throws IOException {
         if (!run.storage().exists("metrics.jsonl")) {
             return;
         }
@@ -174,7 +180,7 @@ public final class SearchRun {
                     "run " + run.id() + " has no checkpoint, but its metrics.jsonl shows " + steps + " steps"
                     + (epoch ? " and a finished epoch" : "") + ", so checkpoints were written and have been deleted or"
                     + " lost; restore checkpoints/ from a backup to resume, or start a new run.id (or delete the run"
-                    + " directory) to search again");
+                    + " directory) to start again");
         }
     }
 

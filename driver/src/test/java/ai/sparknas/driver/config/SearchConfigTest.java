@@ -172,6 +172,45 @@ class SearchConfigTest {
         assertEquals("hdfs://nn/cifar/data_batch_3.bin", moved.data().cifarFiles().get(2));
     }
 
+    @Test
+    void retrainConfsCarryDartsEvaluationValuesAndTheSearchsShape() {
+        SearchConfig darts = SearchConfig.load(confDir().resolve("retrain-cifar10.conf"), List.of());
+        var r = darts.retrain();
+        assertEquals(List.of(20, 36, 600, 96, 16), List.of(r.layers(), r.channels(), r.epochs(), r.batch(), r.cutout()));
+        assertEquals(0.2, r.dropPath());
+        assertEquals(0.4, r.auxiliaryWeight());
+        assertEquals(0.025, darts.weightsOptim().lr());
+        assertEquals(0.0, darts.weightsOptim().lrMin());
+        assertEquals(3e-4, darts.weightsOptim().weightDecay());
+        assertEquals(5.0, darts.weightsOptim().gradClip());
+        assertEquals("/data/cifar-10-batches-bin/test_batch.bin", darts.testData().cifarFiles().get(0));
+        SearchConfig consistent = SearchConfig.load(confDir().resolve("retrain-cifar10-consistent.conf"), List.of());
+        assertEquals(0, consistent.retrain().layers(), "0 = the search's depth");
+        assertEquals(8, consistent.search().layers());
+        assertEquals(16, consistent.search().channels());
+        assertEquals(600, consistent.retrain().epochs(), "the rest is DARTS' evaluation");
+        SearchConfig fashion = SearchConfig.load(confDir().resolve("retrain-fashion-mnist.conf"), List.of());
+        SearchConfig search = SearchConfig.load(confDir().resolve("search-fashion-mnist.conf"), List.of());
+        assertEquals(search.search().layers(), fashion.search().layers());
+        assertEquals(search.search().channels(), fashion.search().channels());
+        assertTrue(fashion.testData().trainImages().endsWith("t10k-images-idx3-ubyte.gz"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "retrain.layers=2            | sparknas.retrain.layers",
+            "retrain.channels=7          | sparknas.retrain.channels",
+            "retrain.drop-path=1         | sparknas.retrain.drop-path",
+            "retrain.batch=1             | sparknas.retrain.batch",
+            "retrain.bn-momentum=0       | sparknas.retrain.bn-momentum",
+            "retrain.auxiliary-weight=-1 | sparknas.retrain.auxiliary-weight",
+            "retrain.epochs=0            | sparknas.retrain.epochs"})
+    void impossibleRetrainValuesNameTheirKey(String override, String key) {
+        ConfigException e = assertThrows(ConfigException.class, () -> SearchConfig.load(null, List.of(override)));
+        assertEquals(key, e.key());
+        assertTrue(e.getMessage().startsWith(key + " = "), e.getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "search.estimator=third-order      | sparknas.search.estimator       | third-order | first-order, second-order, amended, implicit",
@@ -251,7 +290,7 @@ class SearchConfigTest {
         assertTrue(e.getMessage().contains("unknown key sparknas.search.layer"), e.getMessage());
         assertTrue(e.getMessage().contains("did you mean search.layers?"), e.getMessage());
         ConfigException bare = invalid("layers=3");
-        assertTrue(bare.getMessage().contains("did you mean search.layers?"), bare.getMessage());
+        assertTrue(bare.getMessage().contains("did you mean retrain.layers or search.layers?"), bare.getMessage());
         ConfigException far = invalid("completely.unrelated.thing=1");
         assertTrue(far.getMessage().contains("sparknas.completely.unrelated.thing"), far.getMessage());
         ConfigException section = invalid("search=3");
@@ -349,7 +388,7 @@ class SearchConfigTest {
             }
         }
         assertEquals(SearchConfig.knownKeys().size(), values);
-        assertEquals(54, values);
+        assertEquals(71, values);
     }
 
     @Test

@@ -166,7 +166,7 @@ class ReportTest {
         assertEquals(Main.EXIT_CONFIG, Main.run("report", run.toString(), "--epochs", "9"));
     }
 
-    private static String chromium() {
+    static String chromium() {
         for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser")) {
             if (Files.isExecutable(Path.of(c))) {
                 return c;
@@ -175,7 +175,7 @@ class ReportTest {
         throw new AssertionError("Debian's chromium is not installed: run `apt-get install -y chromium` (.ci/run does)");
     }
 
-    private static int exec(List<String> cmd, Path outFile) throws Exception {
+    static int exec(List<String> cmd, Path outFile) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
