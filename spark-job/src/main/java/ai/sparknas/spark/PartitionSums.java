@@ -1,6 +1,7 @@
 package ai.sparknas.spark;
 
 import ai.sparknas.kernels.grad.GradientSums;
+import ai.sparknas.kernels.grad.TrainingSums;
 import java.io.Serializable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -20,6 +21,9 @@ public final class PartitionSums implements Serializable {
     long count;
     double[] weightGrad;
     double[] alphaGrad;
+    /** A re-training pass: the auxiliary head's loss sum and the BatchNorm moments (null otherwise). */
+    double auxLossSum;
+    double[] moments;
     /** Slowest partition's kernel time in this sum (merged by max): the round's compute time. */
     double computeSeconds;
     /** Kernel threads of the tasks (merged by max), so the metrics show what executors really used. */
@@ -45,10 +49,23 @@ public final class PartitionSums implements Serializable {
                 s.alphaGrad() == null ? null : s.alphaGrad().toDoubleVector());
     }
 
+    static PartitionSums of(TrainingSums s) {
+        PartitionSums p = new PartitionSums(s.lossSum(), s.correct(), s.count(), s.weightGrad(), null);
+        p.auxLossSum = s.auxLossSum();
+        p.moments = s.moments();
+        return p;
+    }
+
+    TrainingSums toTrainingSums() {
+        return new TrainingSums(lossSum, auxLossSum, correct, count, weightGrad, moments);
+    }
+
     /** Element-wise {@code this + o} into a new object; dimensions must agree. */
     PartitionSums plus(PartitionSums o) {
         PartitionSums sum = new PartitionSums(lossSum + o.lossSum, correct + o.correct, count + o.count,
                 add(weightGrad, o.weightGrad, "weight"), add(alphaGrad, o.alphaGrad, "alpha"));
+        sum.auxLossSum = auxLossSum + o.auxLossSum;
+        sum.moments = add(moments, o.moments, "BatchNorm moment");
         sum.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
         sum.kernelThreads = Math.max(kernelThreads, o.kernelThreads);
         sum.scalarKernelTasks = scalarKernelTasks + o.scalarKernelTasks;

@@ -24,22 +24,32 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * content, not only by reference); those step broadcasts are destroyed when the next step begins.
  * Broadcast values are fresh {@code double[]} copies, never the driver's own arrays.
  */
-final class Rounds implements AutoCloseable {
+final class Rounds<S> implements AutoCloseable {
 
-    private record WeightsBroadcast(INDArray ref, double[] copy, Broadcast<double[]> broadcast) {
+    /** What every task of a round computes on its partition's cached element (a shard). */
+    interface ShardPass<S> extends java.io.Serializable {
+        /**
+         * @param weights   the round's ω broadcast
+         * @param direction the round's second broadcast (a direction, running statistics), or null
+         * @param cpus      the task's cores
+         */
+        PartitionSums compute(S shard, double[] weights, double[] direction, int cpus) throws Exception;
+    }
+
+    private record WeightsBroadcast(Object ref, double[] copy, Broadcast<double[]> broadcast) {
     }
 
     private final JavaSparkContext sc;
-    private final JavaRDD<Shard> shards;
-    private final WorkerContext context;
+    private final JavaRDD<S> shards;
+    private final int partitions;
     private final int depth;
     private final List<WeightsBroadcast> stepWeights = new ArrayList<>();
     private final List<Map<String, Object>> records = new ArrayList<>();
 
-    Rounds(JavaSparkContext sc, JavaRDD<Shard> shards, WorkerContext context, int depth) {
+    Rounds(JavaSparkContext sc, JavaRDD<S> shards, int partitions, int depth) {
         this.sc = sc;
         this.shards = shards;
-        this.context = context;
+        this.partitions = partitions;
         this.depth = depth;
     }
 
@@ -49,53 +59,70 @@ final class Rounds implements AutoCloseable {
     }
 
     /**
-     * One round: {@code pass} on every shard at (w, α) (and along {@code direction} when the pass is a
-     * central difference), summed in the fixed partition tree.
+     * One round of the search: {@code pass} on every shard at (w, α) (and along {@code direction} when the
+     * pass is a central difference or a product), summed in the fixed partition tree.
      *
      * @param label shown in the Spark UI and in metrics, e.g. "step 3/120 · amended · round B (H·v)"
      */
-    PartitionSums run(String round, String what, String label, Pass pass, INDArray w, INDArray direction,
-                      INDArray alpha) {
+    static PartitionSums run(Rounds<Shard> rounds, WorkerContext c, String round, String what, String label, Pass pass,
+                             INDArray w, INDArray direction, INDArray alpha) {
+        double[] a = alpha.toDoubleVector();
+        return rounds.round(round, what, label, w, w.toDoubleVector(),
+                direction == null ? null : direction.toDoubleVector(), (shard, wv, dv, cpus) -> {
+                    SearchSetup s = c.borrow(cpus);
+                    try {
+                        PartitionSums sums = pass.compute(s, shard, wv, dv, a);
+                        sums.kernelThreads = c.threads(cpus);
+                        return sums;
+                    } finally {
+                        c.release(s, cpus);
+                    }
+                });
+    }
+
+    /**
+     * One round: broadcast ω (reused by the step's later rounds at the same ω: {@code ref} and values
+     * equal) and {@code second} (destroyed after the round), {@code pass} on every partition's element,
+     * summed in the fixed partition tree.
+     *
+     * @param ref the driver's ω object, to recognise the same ω within a step
+     */
+    PartitionSums round(String round, String what, String label, Object ref, double[] weights, double[] second,
+                        ShardPass<S> pass) {
         long t0 = System.nanoTime();
         long bytesOut = 0;
-        // broadcast values are always double[] copies taken here, never INDArrays: Spark closes
-        // AutoCloseable broadcast values on destroy (platform-notes.md). One copy of ω serves both the
-        // comparison with the step's broadcasts and, when it is new, the broadcast itself.
-        double[] weights = w.toDoubleVector();
-        Broadcast<double[]> wb = stepWeights(w, weights);
+        // broadcast values are always double[] copies, never INDArrays: Spark closes AutoCloseable
+        // broadcast values on destroy (platform-notes.md)
+        Broadcast<double[]> wb = stepWeights(ref, weights);
         if (wb == null) {
-            wb = sc.broadcast(weights);
-            stepWeights.add(new WeightsBroadcast(w, weights, wb));
+            double[] copy = weights.clone();
+            wb = sc.broadcast(copy);
+            stepWeights.add(new WeightsBroadcast(ref, copy, wb));
             bytesOut += 8L * weights.length;
         }
         Broadcast<double[]> db = null;
         try {
-            if (direction != null) {
-                double[] d = direction.toDoubleVector();
-                db = sc.broadcast(d);
-                bytesOut += 8L * d.length;
+            if (second != null) {
+                db = sc.broadcast(second.clone());
+                bytesOut += 8L * second.length;
             }
             double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
             sc.setJobGroup("sparknas-rounds", label, false);
-            WorkerContext c = context;
             Broadcast<double[]> wbf = wb;
             Broadcast<double[]> dbf = db;
-            double[] a = alpha.toDoubleVector();
-            PartitionSums total = shards.treeAggregate(new TreeSum(c.partitions()), (acc, shard) -> {
-                int cpus = TaskContext.get().cpus();
-                SearchSetup s = c.borrow(cpus);
-                try {
-                    PartitionSums sums = pass.compute(s, shard, wbf.value(), dbf == null ? null : dbf.value(), a);
-                    sums.kernelThreads = c.threads(cpus);
-                    sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
-                    return acc.add(shard.partition(), sums);
-                } finally {
-                    c.release(s, cpus);
+            int parts = partitions;
+            PartitionSums total = shards.treeAggregate(new TreeSum(parts), (acc, shard) -> {
+                long k0 = System.nanoTime();
+                PartitionSums sums = pass.compute(shard, wbf.value(), dbf == null ? null : dbf.value(),
+                        TaskContext.get().cpus());
+                if (sums.computeSeconds == 0) {
+                    sums.computeSeconds = (System.nanoTime() - k0) / 1e9;
                 }
+                sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
+                return acc.add(TaskContext.getPartitionId(), sums);
             }, TreeSum::merge, depth).total();
             double wall = (System.nanoTime() - t0) / 1e9;
-            long results = (long) c.partitions() * 8L
-                    * ((total.weightGrad == null ? 0 : total.weightGrad.length) + (total.alphaGrad == null ? 0 : total.alphaGrad.length));
+            long results = (long) parts * 8L * (length(total.weightGrad) + length(total.alphaGrad) + length(total.moments));
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("round", round);
             r.put("what", what);
@@ -119,6 +146,10 @@ final class Rounds implements AutoCloseable {
         }
     }
 
+    private static int length(double[] v) {
+        return v == null ? 0 : v.length;
+    }
+
     /** The rounds run since the last call, one map each (for metrics.jsonl). */
     List<Map<String, Object>> drainRecords() {
         List<Map<String, Object>> out = new ArrayList<>(records);
@@ -127,7 +158,7 @@ final class Rounds implements AutoCloseable {
     }
 
     /** The step's broadcast of {@code w}, if {@code w} is the same array with the same values ({@code values}). */
-    private Broadcast<double[]> stepWeights(INDArray w, double[] values) {
+    private Broadcast<double[]> stepWeights(Object w, double[] values) {
         for (WeightsBroadcast b : stepWeights) {
             if (b.ref() == w && Arrays.equals(b.copy(), values)) {
                 return b.broadcast();

@@ -4,6 +4,11 @@ import ai.sparknas.driver.bench.Bench;
 import ai.sparknas.driver.cli.Main;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
+import ai.sparknas.driver.retrain.CellGenotypes;
+import ai.sparknas.driver.retrain.Provenance;
+import ai.sparknas.driver.retrain.RetrainRun;
+import ai.sparknas.driver.retrain.RetrainSetup;
+import java.util.HashMap;
 import ai.sparknas.driver.run.RunDirectory;
 import ai.sparknas.driver.search.SearchRun;
 import java.io.IOException;
@@ -26,8 +31,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "sparknas-spark", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search on Spark.",
-        subcommands = {SparkMain.Search.class, SparkMain.BenchCommand.class, SparkMain.SerdeCommand.class,
-            SparkMain.Fidelity.class})
+        subcommands = {SparkMain.Search.class, SparkMain.Retrain.class, SparkMain.BenchCommand.class,
+            SparkMain.SerdeCommand.class, SparkMain.Fidelity.class})
 public final class SparkMain {
 
     @Command(name = "search", mixinStandardHelpOptions = true,
@@ -50,6 +55,40 @@ public final class SparkMain {
         }
     }
 
+    @Command(name = "retrain", mixinStandardHelpOptions = true,
+            description = "Train a genotype's network from scratch with one data-parallel round per step on Spark,"
+                    + " evaluate it on the test files and export it; launching an existing run.id resumes it.")
+    static final class Retrain implements Callable<Integer> {
+        @CommandLine.Mixin
+        Main.ConfigOptions options = new Main.ConfigOptions();
+
+        @CommandLine.Mixin
+        Main.RetrainOptions retrain = new Main.RetrainOptions();
+
+        @Override
+        public Integer call() throws IOException {
+            SearchConfig cfg = retrain.apply(options.load());
+            CellGenotypes genotype = CellGenotypes.resolve(cfg.retrain().genotype());
+            SearchConfig source = RetrainRun.sourceConfig(cfg);
+            try (JavaSparkContext sc = startSpark();
+                 SparkRetrainOracle oracle = SparkRetrainOracle.create(sc, cfg, genotype,
+                         RetrainSetup.layers(cfg, source), RetrainSetup.channels(cfg, source))) {
+                execute(sc, cfg, options.force, oracle, System.out);
+            }
+            return 0;
+        }
+
+        /** The re-training into its run directory on the Hadoop file system of {@code run.output}. */
+        static com.fasterxml.jackson.databind.node.ObjectNode execute(JavaSparkContext sc, SearchConfig cfg, boolean force,
+                SparkRetrainOracle oracle, java.io.PrintStream progress) throws IOException {
+            RunDirectory run = openRun(sc, cfg, force, RunDirectory.Kind.RETRAIN);
+            HashMap<String, String> hadoop = CachedShards.hadoopSettings(sc);
+            return RetrainRun.execute(run, oracle.setup(), oracle, "Spark " + sc.master() + ", "
+                    + oracle.setup().plan.partitions() + " partitions", Provenance.dataFiles(cfg,
+                    HadoopDataFiles.fromSparkSettings(hadoop)), oracle.testRecords(), progress);
+        }
+    }
+
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Time search steps of each estimator on Spark (median step, kernel and Spark overhead).")
     static final class BenchCommand implements Callable<Integer> {
@@ -59,9 +98,23 @@ public final class SparkMain {
         @CommandLine.Mixin
         Main.BenchOptions bench = new Main.BenchOptions();
 
+        @CommandLine.Mixin
+        Main.RetrainOptions retrain = new Main.RetrainOptions();
+
         @Override
         public Integer call() throws IOException {
             bench.validate();
+            if (bench.retrain) {
+                try (JavaSparkContext sc = startSpark()) {
+                    ai.sparknas.driver.bench.RetrainBench.run(retrain.apply(options.load()), bench.warmup, bench.steps,
+                            bench.synthetic, (c, g, layers, channels) -> {
+                                SparkRetrainOracle o = SparkRetrainOracle.create(sc, c, g, layers, channels);
+                                return new ai.sparknas.driver.bench.RetrainBench.Instance(o.setup(), o, "spark "
+                                        + sc.master() + ", " + o.setup().plan.partitions() + " partitions", () -> { });
+                            }, System.out);
+                }
+                return 0;
+            }
             if (bench.passes) {
                 throw new ConfigException(null, "--passes times passes in one process: use deploy/bin/sparknas bench --passes");
             }
@@ -129,7 +182,13 @@ public final class SparkMain {
 
     /** The run directory on the Hadoop file system of {@code run.output}, opened before any data is read. */
     static RunDirectory openRun(JavaSparkContext sc, SearchConfig cfg, boolean force) throws IOException {
-        String id = RunDirectory.id(cfg);
+        return openRun(sc, cfg, force, RunDirectory.Kind.SEARCH);
+    }
+
+    /** The run directory of {@code kind} on the Hadoop file system of {@code run.output}. */
+    static RunDirectory openRun(JavaSparkContext sc, SearchConfig cfg, boolean force, RunDirectory.Kind kind)
+            throws IOException {
+        String id = RunDirectory.id(cfg, kind);
         HadoopRunStorage storage;
         try {
             storage = new HadoopRunStorage(new org.apache.hadoop.fs.Path(cfg.run().output(), id), sc.hadoopConfiguration());
@@ -137,7 +196,7 @@ public final class SparkMain {
             throw new IOException("cannot create the run directory " + cfg.run().output() + "/" + id + " (" + e
                     + "): set run.output to a writable directory or URI", e);
         }
-        RunDirectory run = RunDirectory.open(storage, id, cfg, force);
+        RunDirectory run = RunDirectory.open(storage, id, cfg, force, kind);
         System.out.println((run.resuming() ? "resuming run directory " : "run directory ") + run.describe(""));
         return run;
     }

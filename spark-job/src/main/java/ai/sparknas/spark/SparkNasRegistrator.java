@@ -27,5 +27,6 @@ public class SparkNasRegistrator extends Nd4jRegistrator {
         kryo.register(ai.sparknas.driver.data.Shard.class);
         kryo.register(ai.sparknas.driver.data.ImageDataset.class);
         kryo.register(ai.sparknas.driver.data.BatchPlan.class);
+        kryo.register(RetrainShard.class);
     }
 }

@@ -9,17 +9,13 @@ import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
 import ai.sparknas.kernels.grad.Wanted;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import scala.Tuple2;
 
 /**
  * The gradient oracle over Spark: every call is one round ({@link Rounds}) over the partitions'
@@ -31,16 +27,18 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
 
     private final SearchSetup setup;
     private final JavaRDD<Shard> shards;
-    private final Rounds rounds;
+    private final Rounds<Shard> rounds;
+    private final WorkerContext context;
     private final long totalSteps;
     private int epoch = -1;
     private int step;
     private char nextRound;
 
-    private SparkOracle(SearchSetup setup, JavaRDD<Shard> shards, Rounds rounds) {
+    private SparkOracle(SearchSetup setup, JavaRDD<Shard> shards, Rounds<Shard> rounds, WorkerContext context) {
         this.setup = setup;
         this.shards = shards;
         this.rounds = rounds;
+        this.context = context;
         this.totalSteps = (long) setup.schedule.epochs() * setup.stepsPerEpoch;
     }
 
@@ -49,40 +47,16 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
      * shard on the executors (cached; a lost one is re-read from its file).
      */
     public static SparkOracle create(JavaSparkContext sc, SearchConfig cfg) throws IOException {
-        HashMap<String, String> hadoop = new HashMap<>();
-        for (Tuple2<String, String> kv : sc.getConf().getAllWithPrefix("spark.hadoop.")) {
-            hadoop.put(kv._1(), kv._2());
-        }
+        HashMap<String, String> hadoop = CachedShards.hadoopSettings(sc);
         DataLayout layout = DataLayout.probe(cfg.data(), HadoopDataFiles.fromSparkSettings(hadoop));
         boolean explicit = cfg.spark().partitions() != 0;
         int partitions = explicit ? cfg.spark().partitions()
                 : autoPartitions(clusterCores(sc), cfg.search().batch(), cfg.spark().minExamplesPerPartition());
         SearchSetup setup = new SearchSetup(cfg, layout, partitions, 1, explicit);
         WorkerContext context = new WorkerContext(cfg, layout, partitions, cfg.spark().kernelThreads(), hadoop);
-        List<Integer> ids = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            ids.add(p);
-        }
-        JavaRDD<Shard> shards = sc.parallelize(ids, partitions).mapPartitionsWithIndex((index, it) -> {
-            List<Shard> one = new ArrayList<>(1);
-            one.add(context.readShard(index, TaskContext.get().cpus()));
-            return one.iterator();
-        }, true).persist(StorageLevel.MEMORY_ONLY());
-        shards.setName("sparknas data shards (" + partitions + " partitions)");
-        sc.setJobGroup("sparknas-data", "read " + partitions + " data shards of " + layout.name(), false);
-        try {
-            long n = shards.count();
-            if (n != partitions) {
-                throw new IllegalStateException("expected " + partitions + " shards, got " + n);
-            }
-        } catch (Exception e) {
-            shards.unpersist(false);
-            throw Rounds.translate(e, "reading the data (" + (cfg.data().isCifar() ? String.join(", ",
-                    cfg.data().cifarFiles()) : cfg.data().trainImages()) + ")");
-        } finally {
-            sc.clearJobGroup();
-        }
-        return new SparkOracle(setup, shards, new Rounds(sc, shards, context, cfg.spark().treeDepth()));
+        JavaRDD<Shard> shards = CachedShards.load(sc, partitions, context::readShard, "sparknas data shards",
+                cfg.data().isCifar() ? String.join(", ", cfg.data().cifarFiles()) : cfg.data().trainImages());
+        return new SparkOracle(setup, shards, new Rounds<>(sc, shards, partitions, cfg.spark().treeDepth()), context);
     }
 
     /**
@@ -186,7 +160,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         String letter = String.valueOf(nextRound++);
         String label = String.format(Locale.ROOT, "step %d/%d · %s · round %s (%s)",
                 (long) epoch * setup.stepsPerEpoch + step + 1, totalSteps, setup.estimator.name(), letter, what);
-        return rounds.run(letter, what, label, pass, w, d, alpha).toGradientSums();
+        return Rounds.run(rounds, context, letter, what, label, pass, w, d, alpha).toGradientSums();
     }
 
     /** Per-round timings and bytes of the rounds since the last call (for metrics.jsonl). */

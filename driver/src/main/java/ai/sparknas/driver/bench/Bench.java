@@ -259,7 +259,7 @@ public final class Bench {
     }
 
     /** Peak resident set (VmHWM) of this JVM in MB, or -1 where /proc is unavailable. */
-    static double peakRssMb() {
+    public static double peakRssMb() {
         try {
             return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
                     .map(l -> Arrays.stream(l.split("\\s+")).filter(t -> t.matches("\\d+")).findFirst().orElse("-1024"))

@@ -111,7 +111,8 @@ public final class Main {
     }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = "Time search steps of each estimator; one JSON line per estimator.")
+            description = "Time search steps of each estimator (one JSON line per estimator), or with --retrain"
+                    + " re-training steps.")
     static final class BenchCommand implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions options = new ConfigOptions();
@@ -119,10 +120,16 @@ public final class Main {
         @CommandLine.Mixin
         BenchOptions bench = new BenchOptions();
 
+        @CommandLine.Mixin
+        RetrainOptions retrain = new RetrainOptions();
+
         @Override
         public Integer call() throws IOException {
             bench.validate();
-            if (bench.passes) {
+            if (bench.retrain) {
+                ai.sparknas.driver.bench.RetrainBench.run(retrain.apply(options.load()), bench.warmup, bench.steps,
+                        bench.synthetic, ai.sparknas.driver.bench.RetrainBench.inProcess(), System.out);
+            } else if (bench.passes) {
                 Bench.passes(options.load(), bench.warmup, bench.steps, System.out);
             } else {
                 Bench.run(options.load(), bench.estimators, bench.warmup, bench.steps, bench.interleave, System.out);
@@ -196,9 +203,20 @@ public final class Main {
                 + " ∇α, ∇ω or both backward) in turns, and the step times they predict (in-process bench only)")
         public boolean passes;
 
+        @Option(names = "--retrain", description = "time re-training steps of retrain.genotype (or --from/--genotype;"
+                + " default DARTS_V2) at the retrain.* config instead of search steps")
+        public boolean retrain;
+
+        @Option(names = "--synthetic", paramLabel = "N", description = "with --retrain: train on N random CIFAR-10"
+                + " records (32x32x3, DARTS' evaluation shape) instead of the configured data")
+        public int synthetic;
+
         public void validate() {
             if (steps < 1 || warmup < 0) {
                 throw new ConfigException(null, "--steps must be >= 1 and --warmup >= 0");
+            }
+            if (synthetic < 0 || (synthetic > 0 && !retrain)) {
+                throw new ConfigException(null, "--synthetic N needs --retrain and N >= 1");
             }
         }
     }

@@ -88,6 +88,11 @@ public record CellGenotypes(Genotype perType, List<Cell> cells, String text) {
         return parse(Files.readString(json, StandardCharsets.UTF_8).trim(), json.toString());
     }
 
+    /** The genotype of its {@link #text()} (what a Spark executor rebuilds it from). */
+    public static CellGenotypes ofText(String text) {
+        return parse(text, "the genotype text");
+    }
+
     /** DARTS text, a search's genotype JSON or per-cell JSON; {@code where} names the source in errors. */
     static CellGenotypes parse(String text, String where) {
         try {

@@ -39,7 +39,7 @@ public final class InProcessRetrainOracle implements RetrainOracle {
     }
 
     /** The shard's batch with its cutout applied (when {@code retrain.cutout > 0}). */
-    static Shard.Batch cut(RetrainSetup setup, Shard.Batch b, long globalStep, int partition) {
+    public static Shard.Batch cut(RetrainSetup setup, Shard.Batch b, long globalStep, int partition) {
         int length = setup.config.retrain().cutout();
         if (length > 0) {
             var a = setup.architecture;

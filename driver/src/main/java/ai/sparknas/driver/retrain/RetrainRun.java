@@ -176,12 +176,9 @@ public final class RetrainRun {
                 double drop = setup.dropPath(epoch);
                 for (; step < steps; step++) {
                     long t0 = System.nanoTime();
-                    oracle.beginStep(epoch, step, globalStep);
-                    TrainingSums s = oracle.train(w.toDoubleVector(), drop, r.auxiliaryWeight());
-                    checkFinite(s, epoch, step);
-                    double gradNorm = sgd.step(w, Nd4j.createFromArray(s.weightGrad()).divi(s.count()), lr);
-                    RunningStatistics.update(stats, s.moments(), s.count(), net.batchNorms(), net.statsLayout(),
-                            r.bnMomentum());
+                    Step done = step(setup, oracle, w, stats, sgd, epoch, step, globalStep);
+                    TrainingSums s = done.sums();
+                    double gradNorm = done.gradNorm();
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     globalStep++;
                     launchSeconds += seconds;
@@ -247,6 +244,29 @@ public final class RetrainRun {
             test = evaluate(oracle, w, stats, progress);
         }
         return finish(run, setup, w.toDoubleVector(), stats, sgd.steps(), test, where, dataFiles, progress);
+    }
+
+    /** What one step computed: the batch's sums and the gradient norm before clipping. */
+    public record Step(TrainingSums sums, double gradNorm) {
+    }
+
+    /**
+     * One re-training step: the step's batch through the oracle (sums over every partition), the SGD
+     * update of {@code w} with the mean gradient at the epoch's learning rate, and the running statistics'
+     * update from the global batch moments.
+     *
+     * @throws NonFiniteException when the loss, gradient or moments are not finite (nothing is updated)
+     */
+    public static Step step(RetrainSetup setup, RetrainOracle oracle, INDArray w, double[] stats, SgdMomentum sgd,
+                            int epoch, int step, long globalStep) {
+        var r = setup.config.retrain();
+        oracle.beginStep(epoch, step, globalStep);
+        TrainingSums s = oracle.train(w.toDoubleVector(), setup.dropPath(epoch), r.auxiliaryWeight());
+        checkFinite(s, epoch, step);
+        double gradNorm = sgd.step(w, Nd4j.createFromArray(s.weightGrad()).divi(s.count()), setup.schedule.at(epoch));
+        RunningStatistics.update(stats, s.moments(), s.count(), setup.network.batchNorms(), setup.network.statsLayout(),
+                r.bnMomentum());
+        return new Step(s, gradNorm);
     }
 
     private static GradientSums evaluate(RetrainOracle oracle, INDArray w, double[] stats, PrintStream progress) {
