@@ -270,13 +270,13 @@ public final class SearchConfig {
         this.estimator = readEstimator(v);
         this.weightsOptim = readWeights(v);
         this.alphaOptim = readAlpha(v);
-        this.compute = new Compute(v.intAtLeast("compute.threads", 0), v.oneOf("compute.precision", PRECISIONS));
-        this.monitor = new Monitor(v.intAtLeast("monitor.skip-warning-threshold", 0),
-                v.intAtLeast("monitor.eval-batches", 0));
-        this.spark = new Spark(v.intAtLeast("spark.partitions", 0), v.intAtLeast("spark.tree-depth", 1),
-                v.intAtLeast("spark.kernel-threads", 0), v.intAtLeast("spark.min-examples-per-partition", 2));
-        this.checkpointing = new Checkpointing(v.intAtLeast("checkpoint.every-steps", 0),
-                v.intAtLeast("checkpoint.keep", 1));
+        this.compute = new Compute(v.i("compute.threads"), v.s("compute.precision"));
+        this.monitor = new Monitor(v.i("monitor.skip-warning-threshold"),
+                v.i("monitor.eval-batches"));
+        this.spark = new Spark(v.i("spark.partitions"), v.i("spark.tree-depth"),
+                v.i("spark.kernel-threads"), v.i("spark.min-examples-per-partition"));
+        this.checkpointing = new Checkpointing(v.i("checkpoint.every-steps"),
+                v.i("checkpoint.keep"));
         this.retrain = readRetrain(v, data);
     }
 
@@ -614,24 +614,21 @@ public final class SearchConfig {
         if (wall.isNegative()) {
             throw v.bad("run.max-wall-time", "must not be negative (0 = no limit)");
         }
-        return new Run(output, id, v.lng("run.seed"), v.intAtLeast("run.log-every", 1), wall,
-                v.intAtLeast("run.max-steps", 0));
+        return new Run(output, id, v.l("run.seed"), v.i("run.log-every"), wall,
+                v.i("run.max-steps"));
     }
 
     private static Data readData(V v) {
-        String format = v.oneOf("data.format", FORMATS);
+        String format = v.s("data.format");
         String dir = v.str("data.dir");
         String images = v.str("data.train-images");
         String labels = v.str("data.train-labels");
         List<String> cifar = v.strList("data.cifar-files");
-        int limit = v.intAtLeast("data.limit", 0);
-        double portion = v.dbl("data.train-portion");
-        if (!(portion > 0 && portion < 1)) {
-            throw v.bad("data.train-portion", "must be > 0 and < 1");
-        }
-        String normalize = v.oneOf("data.normalize", NORMALIZATIONS);
+        int limit = v.i("data.limit");
+        double portion = v.d("data.train-portion");
+        String normalize = v.s("data.normalize");
         boolean augment = v.bool("data.augment");
-        int classes = v.intAtLeast("data.classes", 2);
+        int classes = v.i("data.classes");
         if (format.equals("idx")) {
             if (images.isBlank()) {
                 throw v.bad("data.train-images", "must be set when " + ROOT + ".data.format = \"idx\"");
@@ -667,22 +664,13 @@ public final class SearchConfig {
     }
 
     private static Retrain readRetrain(V v, Data data) {
-        int layers = v.intAtLeast("retrain.layers", 0);
+        int layers = v.i("retrain.layers");
         if (layers > 0 && layers < 3) {
             throw v.bad("retrain.layers", "must be 0 (the search's) or >= 3 (two of the cells reduce)");
         }
-        int channels = v.intAtLeast("retrain.channels", 0);
-        if (channels % 2 != 0) {
-            throw v.bad("retrain.channels", "must be 0 (the search's) or an even number >= 2 (FactorizedReduce halves it)");
-        }
-        double drop = v.dblAtLeast("retrain.drop-path", 0);
-        if (!(drop < 1)) {
-            throw v.bad("retrain.drop-path", "must be >= 0 and < 1 (a probability of dropping a path)");
-        }
-        double momentum = v.dbl("retrain.bn-momentum");
-        if (!(momentum > 0 && momentum <= 1)) {
-            throw v.bad("retrain.bn-momentum", "must be > 0 and <= 1");
-        }
+        int channels = v.i("retrain.channels", "0 = the search's; FactorizedReduce halves it");
+        double drop = v.d("retrain.drop-path");
+        double momentum = v.d("retrain.bn-momentum");
         String dir = data.dir();
         List<String> cifarTest = new ArrayList<>();
         for (String f : v.strList("data.cifar-test-files")) {
@@ -692,10 +680,10 @@ public final class SearchConfig {
             cifarTest.add(resolvePath(dir, f));
         }
         return new Retrain(v.str("retrain.genotype").trim(), v.str("retrain.from"), layers, channels,
-                v.intAtLeast("retrain.epochs", 1), v.intAtLeast("retrain.batch", 2),
-                v.intAtLeast("retrain.steps-per-epoch", 0), drop, v.dblAtLeast("retrain.auxiliary-weight", 0),
-                v.intAtLeast("retrain.cutout", 0), momentum, v.intAtLeast("retrain.test-limit", 0),
-                v.intAtLeast("retrain.eval-every", 1), v.intAtLeast("retrain.eval-batch", 1),
+                v.i("retrain.epochs"), v.i("retrain.batch"),
+                v.i("retrain.steps-per-epoch"), drop, v.d("retrain.auxiliary-weight"),
+                v.i("retrain.cutout"), momentum, v.i("retrain.test-limit"),
+                v.i("retrain.eval-every"), v.i("retrain.eval-batch"),
                 resolvePath(dir, v.str("data.test-images")), resolvePath(dir, v.str("data.test-labels")), cifarTest);
     }
 
@@ -746,52 +734,43 @@ public final class SearchConfig {
         if (ops.size() == 1 && ops.get(0).equals("none")) {
             throw v.bad("search.ops", "must contain at least one op other than none (the genotype keeps the best non-none op)");
         }
-        int nodes = v.intAtLeast("search.nodes", 1);
-        int layers = v.integer("search.layers");
-        if (layers < 3) {
-            throw v.bad("search.layers", "must be >= 3 (the reduction cells sit at floor(L/3) and floor(2L/3); "
-                    + "fewer than 3 cells leaves no normal cell before them or makes them coincide)");
-        }
-        int channels = v.integer("search.channels");
-        if (channels < 2 || channels % 2 != 0) {
-            throw v.bad("search.channels", "must be even and >= 2 (FactorizedReduce splits the channels in two halves)");
-        }
-        String sharing = v.oneOf("search.alpha-sharing", ALPHA_SHARINGS);
-        int epochs = v.intAtLeast("search.epochs", 1);
-        int batch = v.intAtLeast("search.batch", 1);
-        int steps = v.intAtLeast("search.steps-per-epoch", 0);
-        String est = v.oneOf("search.estimator", ESTIMATORS);
+        int nodes = v.i("search.nodes");
+        int layers = v.i("search.layers", "the reduction cells sit at floor(L/3) and floor(2L/3); fewer than 3 cells"
+                + " leaves no normal cell before them or makes them coincide");
+        int channels = v.i("search.channels", "FactorizedReduce splits the channels in two halves");
+        String sharing = v.s("search.alpha-sharing");
+        int epochs = v.i("search.epochs");
+        int batch = v.i("search.batch");
+        int steps = v.i("search.steps-per-epoch");
+        String est = v.s("search.estimator");
         return new Search(ops, nodes, layers, channels, sharing, epochs, batch, steps, est);
     }
 
     private static Estimator readEstimator(V v) {
-        return new Estimator(v.dblAtLeast("estimator.eta", 0), v.dblPositive("estimator.epsilon-hv"),
-                v.dblPositive("estimator.epsilon-mixed"), v.dblPositive("estimator.epsilon-unrolled"),
-                v.oneOf("estimator.products", PRODUCTS), v.oneOf("estimator.implicit.method", IMPLICIT_METHODS),
-                v.intAtLeast("estimator.implicit.steps", 1), v.dblPositive("estimator.implicit.gamma"),
-                v.dblAtLeast("estimator.implicit.damping", 0));
+        return new Estimator(v.d("estimator.eta"), v.d("estimator.epsilon-hv"),
+                v.d("estimator.epsilon-mixed"), v.d("estimator.epsilon-unrolled"),
+                v.s("estimator.products"), v.s("estimator.implicit.method"),
+                v.i("estimator.implicit.steps"), v.d("estimator.implicit.gamma"),
+                v.d("estimator.implicit.damping"));
     }
 
     private static WeightsOptim readWeights(V v) {
-        double lr = v.dblPositive("optim.weights.lr");
-        double lrMin = v.dblAtLeast("optim.weights.lr-min", 0);
+        double lr = v.d("optim.weights.lr");
+        double lrMin = v.d("optim.weights.lr-min");
         if (lrMin > lr) {
             throw v.bad("optim.weights.lr-min", "must be >= 0 and <= " + ROOT + ".optim.weights.lr (" + lr + ")");
         }
-        double momentum = v.dbl("optim.weights.momentum");
-        if (!(momentum >= 0 && momentum < 1)) {
-            throw v.bad("optim.weights.momentum", "must be >= 0 and < 1");
-        }
-        return new WeightsOptim(lr, lrMin, momentum, v.dblAtLeast("optim.weights.weight-decay", 0),
-                v.dblPositive("optim.weights.grad-clip"));
+        double momentum = v.d("optim.weights.momentum");
+        return new WeightsOptim(lr, lrMin, momentum, v.d("optim.weights.weight-decay"),
+                v.d("optim.weights.grad-clip"));
     }
 
     private static AlphaOptim readAlpha(V v) {
-        double lr = v.dblPositive("optim.alpha.lr");
-        double b1 = v.dblOpenUnit("optim.alpha.beta1");
-        double b2 = v.dblOpenUnit("optim.alpha.beta2");
-        return new AlphaOptim(lr, b1, b2, v.dblPositive("optim.alpha.eps"),
-                v.dblAtLeast("optim.alpha.weight-decay", 0));
+        double lr = v.d("optim.alpha.lr");
+        double b1 = v.d("optim.alpha.beta1");
+        double b2 = v.d("optim.alpha.beta2");
+        return new AlphaOptim(lr, b1, b2, v.d("optim.alpha.eps"),
+                v.d("optim.alpha.weight-decay"));
     }
 
     /** Typed reads of {@code sparknas.<key>} with messages naming the full key and value. */
@@ -827,7 +806,53 @@ public final class SearchConfig {
             return new ConfigException(full, full + " = " + shown + ": " + why + where, cause);
         }
 
+        /** The declaration of {@code rel}, checked to be of {@code type}: a mismatch is a bug in this class. */
+        private ConfigSchema.Key declared(String rel, ConfigSchema.Type... types) {
+            ConfigSchema.Key k = ConfigSchema.get(rel);
+            if (!List.of(types).contains(k.type())) {
+                throw new IllegalStateException(rel + " is declared " + k.type() + ", read as " + List.of(types));
+            }
+            return k;
+        }
+
+        /** An INT key, in its declared range (and even when declared so). */
+        int i(String rel) {
+            return i(rel, null);
+        }
+
+        /** An INT key; {@code why} (nullable) is added to the range error. */
+        int i(String rel, String why) {
+            ConfigSchema.Key k = declared(rel, ConfigSchema.Type.INT);
+            int v = integer(rel);
+            if (!k.inRange(v) || (k.even() && v % 2 != 0)) {
+                throw bad(rel, "must be " + k.allowedText() + (why == null ? "" : " (" + why + ")"));
+            }
+            return v;
+        }
+
+        /** A DOUBLE key, finite and in its declared range. */
+        double d(String rel) {
+            ConfigSchema.Key k = declared(rel, ConfigSchema.Type.DOUBLE);
+            double v = dbl(rel);
+            if (!k.inRange(v)) {
+                throw bad(rel, "must be " + k.allowedText());
+            }
+            return v;
+        }
+
+        /** A LONG key (any integer). */
+        long l(String rel) {
+            declared(rel, ConfigSchema.Type.LONG);
+            return lng(rel);
+        }
+
+        /** An ENUM key: one of its declared values. */
+        String s(String rel) {
+            return oneOf(rel, declared(rel, ConfigSchema.Type.ENUM).allowed());
+        }
+
         String str(String rel) {
+            declared(rel, ConfigSchema.Type.STRING, ConfigSchema.Type.ENUM);
             try {
                 return c.getString(ROOT + "." + rel);
             } catch (com.typesafe.config.ConfigException e) {
@@ -836,6 +861,7 @@ public final class SearchConfig {
         }
 
         boolean bool(String rel) {
+            declared(rel, ConfigSchema.Type.BOOLEAN);
             try {
                 return c.getBoolean(ROOT + "." + rel);
             } catch (com.typesafe.config.ConfigException e) {
@@ -844,6 +870,7 @@ public final class SearchConfig {
         }
 
         List<String> strList(String rel) {
+            declared(rel, ConfigSchema.Type.STRING_LIST);
             try {
                 return c.getStringList(ROOT + "." + rel);
             } catch (com.typesafe.config.ConfigException e) {
@@ -885,13 +912,6 @@ public final class SearchConfig {
             return (int) l;
         }
 
-        int intAtLeast(String rel, int min) {
-            int i = integer(rel);
-            if (i < min) {
-                throw bad(rel, "must be >= " + min);
-            }
-            return i;
-        }
 
         double dbl(String rel) {
             double d;
@@ -906,28 +926,7 @@ public final class SearchConfig {
             return d;
         }
 
-        double dblPositive(String rel) {
-            double d = dbl(rel);
-            if (!(d > 0)) {
-                throw bad(rel, "must be > 0");
-            }
-            return d;
-        }
 
-        double dblAtLeast(String rel, double min) {
-            double d = dbl(rel);
-            if (!(d >= min)) {
-                throw bad(rel, "must be >= " + (min == Math.rint(min) ? String.valueOf((long) min) : String.valueOf(min)));
-            }
-            return d;
-        }
 
-        double dblOpenUnit(String rel) {
-            double d = dbl(rel);
-            if (!(d > 0 && d < 1)) {
-                throw bad(rel, "must be > 0 and < 1");
-            }
-            return d;
-        }
     }
 }

@@ -280,7 +280,7 @@ class SearchConfigTest {
 
     @Test
     void exactMessageFormat() {
-        assertEquals("sparknas.search.batch = 0: must be >= 1 (set in override 'search.batch=0')",
+        assertEquals("sparknas.search.batch = 0: must be >= 1 and <= 1000000 (set in override 'search.batch=0')",
                 invalid("search.batch=0").getMessage());
     }
 
