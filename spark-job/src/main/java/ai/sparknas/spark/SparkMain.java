@@ -201,8 +201,21 @@ public final class SparkMain {
         return run;
     }
 
-    /** A standalone master that does not answer fails in seconds, not after Spark's minute of retries. */
+    /** The master URLs Spark accepts (SparkContext.createTaskScheduler, SparkSubmit). */
+    private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local|local\\[(\\d+|\\*)(,\\d+)?]|local-cluster\\[\\d+, *\\d+, *\\d+]|yarn"
+                    + "|spark://[^,/\\s]+:\\d+(,[^,/\\s]+:\\d+)*|k8s://\\S+|mesos://\\S+");
+
+    /**
+     * A malformed master fails as a config error naming it, instead of Spark's exception; a standalone
+     * master that does not answer fails in seconds, not after Spark's minute of retries.
+     */
     static void checkMasterReachable(String master) {
+        if (!MASTER.matcher(master).matches()) {
+            throw new ConfigException("spark.master", "spark.master = \"" + master + "\" is not a master URL Spark"
+                    + " accepts: local, local[N], local[*], local[N,F], local-cluster[N,C,M], spark://HOST:PORT[,HOST:PORT],"
+                    + " yarn, k8s://..., mesos://... (set it with spark-submit --master or SPARKNAS_MASTER)");
+        }
         if (!master.startsWith("spark://")) {
             return;
         }

@@ -84,4 +84,20 @@ class SparkBadInputTest extends LocalSparkTest {
         assertTrue(e.getMessage().contains("64 partitions (spark.partitions) are more than the 32 records"),
                 e.getMessage());
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"local[abc]", "spark://", "spark://host", "lokal[2]",
+        "local-cluster[2]", "spark://h:7077/x", "", "yarn-client"})
+    void malformedMasterUrlsAreConfigErrorsNamingSparkMaster(String master) {
+        ai.sparknas.driver.config.ConfigException e = fails(ai.sparknas.driver.config.ConfigException.class,
+                () -> SparkMain.checkMasterReachable(master));
+        assertTrue(e.getMessage().contains("spark.master") && e.getMessage().contains("local[N]"), e.getMessage());
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"local", "local[2]", "local[*]", "local[4,3]",
+        "local-cluster[2,1,1024]", "yarn", "k8s://https://10.0.0.1:6443"})
+    void wellFormedLocalAndClusterMastersPass(String master) {
+        SparkMain.checkMasterReachable(master); // none of these is a standalone master to connect to
+    }
 }

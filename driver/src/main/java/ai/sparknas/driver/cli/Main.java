@@ -238,6 +238,9 @@ public final class Main {
             if (ex instanceof ConfigException) {
                 code = EXIT_CONFIG;
                 kind = "configuration error";
+            } else if (ex instanceof java.nio.file.InvalidPathException) { // a path the file system cannot name
+                code = EXIT_CONFIG;
+                kind = "invalid path (check the path arguments and the path keys)";
             } else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException) {
                 code = EXIT_DATA;
                 kind = "input/output error";

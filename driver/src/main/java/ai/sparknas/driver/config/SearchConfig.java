@@ -306,6 +306,9 @@ public final class SearchConfig {
                         ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF));
             } catch (com.typesafe.config.ConfigException e) {
                 throw new ConfigException(null, "cannot parse config file " + file + ": " + e.getMessage(), e);
+            } catch (StackOverflowError e) { // the parser recurses once per nesting level
+                throw new ConfigException(null, "cannot parse config file " + file + ": it nests objects or lists too"
+                        + " deeply for the HOCON parser; a sparknas config is at most four levels deep", null);
             }
         }
         return build(fromFile, overrides);
@@ -447,6 +450,9 @@ public final class SearchConfig {
             merged = ov.withFallback(base).withFallback(REFERENCE).resolve();
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(null, "cannot resolve configuration: " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            throw new ConfigException(null, "cannot resolve configuration: it nests objects or lists too deeply (a"
+                    + " sparknas config is at most four levels deep)", null);
         }
         checkNoUnknownKeys(merged);
         return new SearchConfig(merged);
@@ -853,11 +859,21 @@ public final class SearchConfig {
 
         String str(String rel) {
             declared(rel, ConfigSchema.Type.STRING, ConfigSchema.Type.ENUM);
+            String s;
             try {
-                return c.getString(ROOT + "." + rel);
+                s = c.getString(ROOT + "." + rel);
             } catch (com.typesafe.config.ConfigException e) {
                 throw bad(rel, "must be a string", e);
             }
+            return noNul(rel, s);
+        }
+
+        /** Strings name paths, ids and URIs here, none of which may hold a NUL character. */
+        private String noNul(String rel, String s) {
+            if (s.indexOf('\0') >= 0) {
+                throw bad(rel, "must not contain a NUL character (at position " + s.indexOf('\0') + ")");
+            }
+            return s;
         }
 
         boolean bool(String rel) {
@@ -871,11 +887,14 @@ public final class SearchConfig {
 
         List<String> strList(String rel) {
             declared(rel, ConfigSchema.Type.STRING_LIST);
+            List<String> l;
             try {
-                return c.getStringList(ROOT + "." + rel);
+                l = c.getStringList(ROOT + "." + rel);
             } catch (com.typesafe.config.ConfigException e) {
                 throw bad(rel, "must be a list of strings", e);
             }
+            l.forEach(s -> noNul(rel, s));
+            return l;
         }
 
         String oneOf(String rel, List<String> allowed) {

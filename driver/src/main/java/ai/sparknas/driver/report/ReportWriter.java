@@ -52,12 +52,21 @@ public final class ReportWriter {
         }
         RunHistory h = RunHistory.parse(new String(run.read("metrics.jsonl"), StandardCharsets.UTF_8),
                 run.describe("metrics.jsonl"));
+        List<Integer> chosen = chosenEpochs(h.epochs().size(), heatmapEpochs); // a bad --epochs is a usage error
         boolean finished = run.exists("genotype.json");
-        Genotype genotype = finished
-                ? GenotypeFormat.fromJson(new String(run.read("genotype.json"), StandardCharsets.UTF_8))
-                : GenotypeFormat.parseDartsText(h.epochs().get(h.epochs().size() - 1).get("genotype").asText());
         String config = run.exists("config.conf") ? new String(run.read("config.conf"), StandardCharsets.UTF_8) : "";
-
+        Genotype genotype;
+        ObjectNode data;
+        try { // what the run directory holds: anything missing or malformed in it is a damaged run (exit 3)
+            genotype = finished
+                    ? GenotypeFormat.fromJson(new String(run.read("genotype.json"), StandardCharsets.UTF_8))
+                    : GenotypeFormat.parseDartsText(h.epochs().get(h.epochs().size() - 1).get("genotype").asText());
+            data = data(h, chosen, opsOf(config, run.describe("config.conf")));
+        } catch (NullPointerException | IllegalArgumentException | ClassCastException e) {
+            throw new ai.sparknas.driver.data.CorruptDataException(run.describe(finished ? "genotype.json" : "metrics.jsonl")
+                    + " (or config.conf) does not hold what a search writes: " + (e.getMessage() == null
+                    ? "a line misses a field (" + e + ")" : e.getMessage()) + "; the run directory is damaged");
+        }
         String normalSvg = CellDrawing.svg(genotype, false, "normal cell");
         String reduceSvg = CellDrawing.svg(genotype, true, "reduction cell");
         run.writeAtomically("cells/normal.svg", normalSvg.getBytes(StandardCharsets.UTF_8));
@@ -65,7 +74,6 @@ public final class ReportWriter {
         run.writeAtomically("cells/normal.dot", CellDrawing.dot(genotype, false).getBytes(StandardCharsets.UTF_8));
         run.writeAtomically("cells/reduce.dot", CellDrawing.dot(genotype, true).getBytes(StandardCharsets.UTF_8));
 
-        ObjectNode data = data(h, heatmapEpochs, opsOf(config));
         data.set("retrains", retrains);
         if (run.exists(FIDELITY)) {
             data.set("fidelity", fidelity(new String(run.read(FIDELITY), StandardCharsets.UTF_8), run.describe(FIDELITY)));
@@ -110,7 +118,7 @@ public final class ReportWriter {
     }
 
     /** The series the charts draw. */
-    static ObjectNode data(RunHistory h, List<Integer> heatmapEpochs, List<String> ops) {
+    static ObjectNode data(RunHistory h, List<Integer> chosenEpochs, List<String> ops) {
         ObjectNode d = JSON.createObjectNode();
         ArrayNode steps = d.putArray("steps");
         for (JsonNode s : h.steps()) {
@@ -149,7 +157,7 @@ public final class ReportWriter {
             }
         }
         ArrayNode maps = d.putArray("heatmaps");
-        for (int epoch : chosenEpochs(h.epochs().size(), heatmapEpochs)) {
+        for (int epoch : chosenEpochs) {
             JsonNode e = h.epochs().get(epoch - 1);
             ObjectNode m = maps.addObject().put("epoch", epoch);
             for (String type : List.of("normal", "reduce")) {
@@ -184,8 +192,8 @@ public final class ReportWriter {
     }
 
     /** α's column order: {@code search.ops} of the run's config.conf (the DARTS ops when it has none). */
-    static List<String> opsOf(String config) {
-        com.typesafe.config.Config c = com.typesafe.config.ConfigFactory.parseString(config);
+    static List<String> opsOf(String config, String where) throws IOException {
+        com.typesafe.config.Config c = ai.sparknas.driver.run.RunDirectory.parseStored(config, where);
         return c.hasPath("sparknas.search.ops") ? c.getStringList("sparknas.search.ops")
                 : ai.sparknas.driver.config.SearchConfig.DARTS_OPS;
     }

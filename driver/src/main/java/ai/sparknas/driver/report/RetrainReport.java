@@ -91,7 +91,8 @@ public final class RetrainReport {
         } else {
             JsonNode last = epochs.get(epochs.size() - 1);
             result.addArray().add("epochs done").add(last.get(0).asText());
-            genotypeText = com.typesafe.config.ConfigFactory.parseString(config(run)).getString("sparknas.retrain.genotype");
+            genotypeText = ai.sparknas.driver.run.RunDirectory.parseStored(config(run), run.describe("config.conf"))
+                    .getString("sparknas.retrain.genotype");
         }
         String normalSvg = "";
         String reduceSvg = "";
@@ -148,7 +149,8 @@ public final class RetrainReport {
             }
             com.typesafe.config.Config c;
             try {
-                c = com.typesafe.config.ConfigFactory.parseString(Files.readString(conf, StandardCharsets.UTF_8));
+                c = ai.sparknas.driver.run.RunDirectory.parseStored(Files.readString(conf, StandardCharsets.UTF_8),
+                        conf.toString());
             } catch (com.typesafe.config.ConfigException | IOException e) {
                 continue; // not a run directory this report can read
             }

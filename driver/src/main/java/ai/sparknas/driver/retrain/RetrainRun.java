@@ -16,7 +16,6 @@ import ai.sparknas.kernels.grad.TrainingSums;
 import ai.sparknas.kernels.net.DiscreteKernel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.typesafe.config.ConfigFactory;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -83,7 +82,8 @@ public final class RetrainRun {
                     + " retrain.channels");
         }
         try {
-            return SearchConfig.fromConfig(ConfigFactory.parseString(Files.readString(conf, StandardCharsets.UTF_8)));
+            return SearchConfig.fromConfig(RunDirectory.parseStored(Files.readString(conf, StandardCharsets.UTF_8),
+                    conf.toString()));
         } catch (com.typesafe.config.ConfigException | ai.sparknas.driver.config.ConfigException e) {
             throw new ai.sparknas.driver.config.ConfigException("sparknas.retrain.from", "cannot read the search's"
                     + " config " + conf + ": " + e.getMessage(), e);

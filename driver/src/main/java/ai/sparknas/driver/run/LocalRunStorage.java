@@ -31,7 +31,14 @@ public final class LocalRunStorage implements RunStorage {
 
     @Override
     public byte[] read(String relative) throws IOException {
-        return Files.readAllBytes(dir.resolve(relative));
+        Path p = dir.resolve(relative);
+        try {
+            return Files.readAllBytes(p);
+        } catch (java.nio.file.FileSystemException e) {
+            throw e; // names the path itself
+        } catch (IOException e) { // "Is a directory" and the like name nothing
+            throw new IOException("cannot read " + p + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -129,7 +129,8 @@ public final class RunDirectory {
             return new RunDirectory(storage, id, false, null);
         }
         String stored = new String(storage.read("config.conf"), StandardCharsets.UTF_8);
-        List<String> diff = differingKeys(ConfigFactory.parseString(stored), ConfigFactory.parseString(rendered));
+        List<String> diff = differingKeys(parseStored(stored, storage.describe("config.conf")),
+                ConfigFactory.parseString(rendered));
         if (!diff.isEmpty() && !force) {
             throw new RunConflictException("run " + id + " in " + storage.describe("") + " was started with a different"
                     + " config; differing keys: " + String.join(", ", diff) + ". Resume it with the stored config"
@@ -138,6 +139,21 @@ public final class RunDirectory {
         }
         // a forced new config is written only once the checkpoint has been found compatible (commitConfig)
         return new RunDirectory(storage, id, true, diff.isEmpty() ? null : rendered);
+    }
+
+    /**
+     * A HOCON file stored in a run directory (its config.conf); unparsable text is a damaged run
+     * directory (an I/O error, exit 3) naming the file.
+     */
+    public static com.typesafe.config.Config parseStored(String text, String where) throws IOException {
+        try {
+            return ConfigFactory.parseString(text);
+        } catch (com.typesafe.config.ConfigException | StackOverflowError e) {
+            throw new ai.sparknas.driver.data.CorruptDataException(where + " is not the HOCON a run writes ("
+                    + (e instanceof StackOverflowError ? "nested too deeply" : e.getMessage()) + "): the run directory"
+                    + " is damaged; restore config.conf from a backup (a run's config.conf is also inside each"
+                    + " checkpoint) or start a new run.id");
+        }
     }
 
     /** Writes a forced resume's new config, after its checkpoint was found compatible. */
