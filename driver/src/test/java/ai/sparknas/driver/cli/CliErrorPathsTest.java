@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,22 +28,7 @@ class CliErrorPathsTest {
     @TempDir
     static Path out;
 
-    private record Outcome(int code, String err) {
-    }
 
-    private static Outcome cli(String... args) {
-        PrintStream oldErr = System.err;
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            return new Outcome(Main.run(args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-            System.setOut(oldOut);
-        }
-    }
 
     /** A tiny search's arguments with {@code more} after them. */
     private static String[] search(String id, String... more) {
@@ -142,7 +124,7 @@ class CliErrorPathsTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (Case c : cases) {
             tests.add(DynamicTest.dynamicTest(c.name(), () -> {
-                Outcome o = cli(c.args().call());
+                CliRun.Outcome o = CliRun.of(c.args().call());
                 assertEquals(c.code(), o.code(), c.name() + ": " + o.err());
                 assertFalse(o.err().contains("\tat ") || o.err().contains("unexpected error"), "a stack trace: " + o.err());
                 assertTrue(o.err().contains(c.named()), "the message names " + c.named() + ": " + o.err());

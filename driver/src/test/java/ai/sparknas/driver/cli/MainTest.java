@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,31 +19,16 @@ class MainTest {
     @TempDir
     Path out;
 
-    private record Outcome(int code, String err) {
-    }
 
-    private Outcome run(String... overrides) {
+    private CliRun.Outcome run(String... overrides) {
         List<String> args = new ArrayList<>(List.of("search", "run.output=" + out, "run.id=bad",
                 "data.train-images=" + FASHION + "train-images-idx3-ubyte.gz",
                 "data.train-labels=" + FASHION + "train-labels-idx1-ubyte.gz", "data.limit=64", "search.layers=3",
                 "search.channels=4", "search.batch=8", "search.epochs=1", "search.steps-per-epoch=1"));
         args.addAll(List.of(overrides));
-        return capture(() -> Main.run(args.toArray(new String[0])));
+        return CliRun.of(args.toArray(new String[0]));
     }
 
-    private static Outcome capture(Supplier<Integer> body) {
-        PrintStream oldErr = System.err;
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            return new Outcome(body.get(), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-            System.setOut(oldOut);
-        }
-    }
 
     private void assertNoGenotype() {
         assertFalse(Files.exists(out.resolve("bad/genotype.json")), "no genotype after a failed run");
@@ -56,28 +37,28 @@ class MainTest {
 
     @Test
     void unknownOperationIsAConfigError() {
-        Outcome o = run("search.ops=[none,conv_9x9]");
+        CliRun.Outcome o = run("search.ops=[none,conv_9x9]");
         assertEquals(Main.EXIT_CONFIG, o.code());
         assertTrue(o.err().contains("conv_9x9") && o.err().contains("sep_conv_3x3"), o.err());
     }
 
     @Test
     void tooFewCellsIsAConfigError() {
-        Outcome o = run("search.layers=2");
+        CliRun.Outcome o = run("search.layers=2");
         assertEquals(Main.EXIT_CONFIG, o.code());
         assertTrue(o.err().contains("sparknas.search.layers"), o.err());
     }
 
     @Test
     void batchZeroIsAConfigError() {
-        Outcome o = run("search.batch=0");
+        CliRun.Outcome o = run("search.batch=0");
         assertEquals(Main.EXIT_CONFIG, o.code());
         assertTrue(o.err().contains("sparknas.search.batch"), o.err());
     }
 
     @Test
     void batchLargerThanTheDataIsAConfigError() {
-        Outcome o = run("search.batch=64");
+        CliRun.Outcome o = run("search.batch=64");
         assertEquals(Main.EXIT_CONFIG, o.code());
         assertTrue(o.err().contains("search.batch") && o.err().contains("data.limit"), o.err());
         assertNoGenotype();
@@ -85,7 +66,7 @@ class MainTest {
 
     @Test
     void missingDataPathIsADataError() {
-        Outcome o = run("data.train-images=" + out.resolve("nope-images.gz"));
+        CliRun.Outcome o = run("data.train-images=" + out.resolve("nope-images.gz"));
         assertEquals(Main.EXIT_DATA, o.code());
         assertTrue(o.err().contains("nope-images.gz"), o.err());
         assertNoGenotype();
@@ -95,7 +76,7 @@ class MainTest {
     void corruptDataFileIsADataError() throws Exception {
         Path corrupt = out.resolve("corrupt-images.gz");
         Files.write(corrupt, new byte[] {0, 0, 8, 3, 0, 0});
-        Outcome o = run("data.train-images=" + corrupt);
+        CliRun.Outcome o = run("data.train-images=" + corrupt);
         assertEquals(Main.EXIT_DATA, o.code());
         assertTrue(o.err().contains("corrupt-images.gz"), o.err());
         assertNoGenotype();
@@ -103,7 +84,7 @@ class MainTest {
 
     @Test
     void divergenceStopsWithItsOwnExitCodeAndNoGenotype() {
-        Outcome o = run("optim.weights.lr=1e300", "optim.weights.lr-min=1e299", "search.steps-per-epoch=3");
+        CliRun.Outcome o = run("optim.weights.lr=1e300", "optim.weights.lr-min=1e299", "search.steps-per-epoch=3");
         assertEquals(Main.EXIT_DIVERGED, o.code(), o.err());
         assertTrue(o.err().contains("diverged") && o.err().contains("optim.weights.lr"), o.err());
         assertNoGenotype();
@@ -113,7 +94,7 @@ class MainTest {
     void unwritableOutputIsAnIoError() throws Exception {
         Path file = out.resolve("a-file");
         Files.writeString(file, "x");
-        Outcome o = capture(() -> Main.run("search", "run.output=" + file, "search.layers=3"));
+        CliRun.Outcome o = CliRun.capture(() -> Main.run("search", "run.output=" + file, "search.layers=3"));
         assertEquals(Main.EXIT_DATA, o.code());
         assertTrue(o.err().contains("run.output"), o.err());
     }

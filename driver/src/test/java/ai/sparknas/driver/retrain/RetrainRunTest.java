@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.sparknas.driver.cli.CliRun;
 import ai.sparknas.driver.cli.Main;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.search.SearchRun;
@@ -139,29 +140,14 @@ class RetrainRunTest {
         assertEquals(32, r.get("test_examples").asInt());
     }
 
-    private record Outcome(int code, String err) {
-    }
 
-    private static Outcome cli(String... args) {
-        PrintStream oldErr = System.err;
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            System.setOut(quiet());
-            return new Outcome(Main.run(args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-            System.setOut(oldOut);
-        }
-    }
 
-    private static Outcome retrain(Path out, String... more) {
+    private static CliRun.Outcome retrain(Path out, String... more) {
         List<String> args = new ArrayList<>(List.of("retrain", "run.output=" + out, "run.id=bad", "data.limit=64",
                 "search.layers=3", "search.channels=4", "retrain.epochs=1", "retrain.batch=16",
                 "retrain.steps-per-epoch=1", "retrain.test-limit=32"));
         args.addAll(List.of(more));
-        return cli(args.toArray(new String[0]));
+        return CliRun.of(args.toArray(new String[0]));
     }
 
     static final String V2_REDUCE = ", reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2),"
@@ -181,7 +167,7 @@ class RetrainRunTest {
                 "NO_SUCH_GENOTYPE", "unknown genotype",
                 "/no/such/genotype.txt", "neither DARTS text");
         for (Map.Entry<String, String> c : cases.entrySet()) {
-            Outcome o = retrain(out, "--genotype", c.getKey());
+            CliRun.Outcome o = retrain(out, "--genotype", c.getKey());
             assertEquals(Main.EXIT_CONFIG, o.code(), c.getKey() + ": " + o.err());
             assertTrue(o.err().contains("sparknas.retrain.genotype") || o.err().contains("retrain.genotype"), o.err());
             assertTrue(o.err().contains(c.getValue()), c.getValue() + " in " + o.err());
@@ -196,23 +182,23 @@ class RetrainRunTest {
                 + " \"concat\": [2]}";
         Path file = out.resolve("cells.json");
         Files.writeString(file, "{\"cells\": [" + cell + ", " + cell + "]}");
-        Outcome o = retrain(out, "--genotype", file.toString());
+        CliRun.Outcome o = retrain(out, "--genotype", file.toString());
         assertEquals(Main.EXIT_CONFIG, o.code(), o.err());
         assertTrue(o.err().contains("per-cell genotype has 2 cells") && o.err().contains("retrain.layers=2"), o.err());
         // three cells for three layers is a network
         Files.writeString(file, "{\"cells\": [" + cell + ", " + cell + ", " + cell + "]}");
-        Outcome ok = retrain(out, "--genotype", file.toString(), "run.id=cells");
+        CliRun.Outcome ok = retrain(out, "--genotype", file.toString(), "run.id=cells");
         assertEquals(0, ok.code(), ok.err());
         assertTrue(Files.exists(out.resolve("cells/result.json")));
     }
 
     @Test
     void missingTestFilesAreADataErrorNamingThePath(@TempDir Path out) {
-        Outcome o = retrain(out, "--genotype", "DARTS_V2", "data.test-images=" + out.resolve("nope-images.gz"));
+        CliRun.Outcome o = retrain(out, "--genotype", "DARTS_V2", "data.test-images=" + out.resolve("nope-images.gz"));
         assertEquals(Main.EXIT_DATA, o.code(), o.err());
         assertTrue(o.err().contains("nope-images.gz"), o.err());
         assertFalse(Files.exists(out.resolve("bad/result.json")));
-        Outcome notFinished = retrain(out, "--from", out.resolve("nowhere").toString());
+        CliRun.Outcome notFinished = retrain(out, "--from", out.resolve("nowhere").toString());
         assertEquals(Main.EXIT_DATA, notFinished.code(), notFinished.err());
         assertTrue(notFinished.err().contains("nowhere"), notFinished.err());
     }
