@@ -134,4 +134,20 @@ final class HadoopRunStorage implements RunStorage {
     public void delete(String relative) throws IOException {
         fs.delete(at(relative), false);
     }
+
+    @Override
+    public boolean createExclusive(String relative, byte[] content) throws IOException {
+        Path target = at(relative);
+        try (var out = fs.create(target, false)) { // overwrite = false: fails if it exists (atomic on HDFS)
+            out.write(content);
+            return true;
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+            return false;
+        } catch (IOException e) {
+            if (fs.exists(target)) { // file systems that report "exists" as a plain IOException
+                return false;
+            }
+            throw e;
+        }
+    }
 }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
  * {@code sparknas search|retrain|bench|fidelity [-c FILE] [key=value ...]}, {@code sparknas report RUN_DIR}. Exit codes: 0 success, 1 unexpected
  * failure (with a stack trace), 2 bad usage or config (every config error is a {@link ConfigException}
  * naming its key, or a run id whose stored config differs), 3 unreadable or corrupt data / output / checkpoints,
- * 4 the search diverged (NaN/Inf), 75 the launch's budget ran out after writing a checkpoint.
+ * 4 the search diverged (NaN/Inf), 5 another launch of the run is running (its lease is live), 75 the launch's
+ * budget ran out after writing a checkpoint.
  */
 @Command(name = "sparknas", mixinStandardHelpOptions = true, version = "sparknas 0.1.0",
         description = "Amended-DARTS architecture search.",
@@ -31,6 +32,8 @@ public final class Main {
     public static final int EXIT_CONFIG = 2;
     public static final int EXIT_DATA = 3;
     public static final int EXIT_DIVERGED = 4;
+    /** Another launch of the same run holds its lease (run/RunLease): this one wrote nothing. */
+    public static final int EXIT_BUSY = 5;
     /** The launch's time or step budget ran out after a checkpoint: launch again to continue (EX_TEMPFAIL). */
     public static final int EXIT_SUSPENDED = 75;
 
@@ -238,6 +241,9 @@ public final class Main {
             if (ex instanceof ConfigException) {
                 code = EXIT_CONFIG;
                 kind = "configuration error";
+            } else if (ex instanceof ai.sparknas.driver.run.RunBusyException) {
+                code = EXIT_BUSY;
+                kind = "run in use";
             } else if (ex instanceof java.nio.file.InvalidPathException) { // a path the file system cannot name
                 code = EXIT_CONFIG;
                 kind = "invalid path (check the path arguments and the path keys)";

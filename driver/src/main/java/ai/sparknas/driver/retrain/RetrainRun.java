@@ -101,6 +101,13 @@ public final class RetrainRun {
      */
     public static ObjectNode execute(RunDirectory run, RetrainSetup setup, RetrainOracle oracle, String where,
                                      ObjectNode dataFiles, int testExamples, PrintStream progress) throws IOException {
+        try (run) { // the run's lease is released when this launch ends, however it ends
+            return executeLeased(run, setup, oracle, where, dataFiles, testExamples, progress);
+        }
+    }
+
+    private static ObjectNode executeLeased(RunDirectory run, RetrainSetup setup, RetrainOracle oracle, String where,
+                                     ObjectNode dataFiles, int testExamples, PrintStream progress) throws IOException {
         SearchConfig cfg = setup.config;
         var r = cfg.retrain();
         DiscreteKernel net = setup.network;

@@ -93,4 +93,28 @@ public final class LocalRunStorage implements RunStorage {
     public void delete(String relative) throws IOException {
         Files.deleteIfExists(dir.resolve(relative));
     }
+
+    @Override
+    public boolean createExclusive(String relative, byte[] content) throws IOException {
+        Path target = dir.resolve(relative);
+        Files.createDirectories(target.getParent());
+        // written whole under a temp name, then hard-linked to the target: the link fails if the target exists
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        try {
+            Files.write(tmp, content);
+            Files.createLink(target, tmp);
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } catch (UnsupportedOperationException e) { // no hard links here: exclusive create, not atomic content
+            try (var out = Files.newOutputStream(target, java.nio.file.StandardOpenOption.CREATE_NEW)) {
+                out.write(content);
+                return true;
+            } catch (java.nio.file.FileAlreadyExistsException exists) {
+                return false;
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
 }

@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * one (keys that only steer this launch, such as the time budget, may differ); otherwise the run is
  * refused with the differing keys, unless forced.
  */
-public final class RunDirectory {
+public final class RunDirectory implements AutoCloseable {
 
     /** Keys that may differ between launches of one run: they do not change what is computed. */
     static final Set<String> LAUNCH_KEYS = Set.of("sparknas.run.max-wall-time", "sparknas.run.max-steps",
@@ -34,12 +34,20 @@ public final class RunDirectory {
     private final String id;
     private final boolean resuming;
     private final String pendingConfig;
+    private final RunLease lease;
 
-    private RunDirectory(RunStorage storage, String id, boolean resuming, String pendingConfig) {
+    private RunDirectory(RunStorage storage, String id, boolean resuming, String pendingConfig, RunLease lease) {
         this.storage = storage;
         this.id = id;
         this.resuming = resuming;
         this.pendingConfig = pendingConfig;
+        this.lease = lease;
+    }
+
+    /** Ends this launch's hold on the run directory: its lease is released for the next launch. */
+    @Override
+    public void close() {
+        lease.close();
     }
 
     /** What a run directory holds: a search (finished once genotype.json exists) or a re-training (result.json). */
@@ -116,6 +124,17 @@ public final class RunDirectory {
                         + " (" + k.finishedMarker + "): choose another run.id or remove it");
             }
         }
+        RunLease lease = RunLease.acquire(storage, id, System.err); // before anything is written
+        try {
+            return openLeased(storage, id, cfg, force, lease);
+        } catch (IOException | RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    private static RunDirectory openLeased(RunStorage storage, String id, SearchConfig cfg, boolean force, RunLease lease)
+            throws IOException {
         boolean started = storage.exists("metrics.jsonl") && storage.read("metrics.jsonl").length > 0
                 || !new Checkpoints(storage, 1).newestFirst().isEmpty();
         boolean hasConfig = storage.exists("config.conf");
@@ -126,7 +145,7 @@ public final class RunDirectory {
         String rendered = cfg.render() + "\n";
         if (!started) { // new, or a launch that failed before its first step (e.g. a wrong data path): start fresh
             storage.writeAtomically("config.conf", rendered.getBytes(StandardCharsets.UTF_8));
-            return new RunDirectory(storage, id, false, null);
+            return new RunDirectory(storage, id, false, null, lease);
         }
         String stored = new String(storage.read("config.conf"), StandardCharsets.UTF_8);
         List<String> diff = differingKeys(parseStored(stored, storage.describe("config.conf")),
@@ -138,7 +157,7 @@ public final class RunDirectory {
                     + " resume with the new values");
         }
         // a forced new config is written only once the checkpoint has been found compatible (commitConfig)
-        return new RunDirectory(storage, id, true, diff.isEmpty() ? null : rendered);
+        return new RunDirectory(storage, id, true, diff.isEmpty() ? null : rendered, lease);
     }
 
     /**

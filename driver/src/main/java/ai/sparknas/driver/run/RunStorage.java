@@ -30,6 +30,12 @@ public interface RunStorage {
     void delete(String relative) throws IOException;
 
     /**
+     * Creates {@code relative} with {@code content} only if it does not exist; false when it does. Two
+     * callers racing for the same name: exactly one gets true (the run lease relies on it).
+     */
+    boolean createExclusive(String relative, byte[] content) throws IOException;
+
+    /**
      * Test hook: with the system property {@code sparknas.test.pause-mid-write} set to a file-name
      * prefix, an atomic write of a matching file stops halfway for that many seconds as given by
      * {@code sparknas.test.pause-seconds} (default 60), after printing a line to stderr, so that a

@@ -61,6 +61,13 @@ public final class SearchRun {
      */
     public static Genotype execute(RunDirectory run, SearchSetup setup, GradientOracle oracle, String where,
                                    Supplier<Object> stepDetails, PrintStream progress) throws IOException {
+        try (run) { // the run's lease is released when this launch ends, however it ends
+            return executeLeased(run, setup, oracle, where, stepDetails, progress);
+        }
+    }
+
+    private static Genotype executeLeased(RunDirectory run, SearchSetup setup, GradientOracle oracle, String where,
+                                   Supplier<Object> stepDetails, PrintStream progress) throws IOException {
         SearchConfig cfg = setup.config;
         progress.println(String.format(Locale.ROOT,
                 "search: %s estimator, %d cells, C %d, %d weights, %d+%d records, batch %d in %d partition(s), %d epochs x %d steps, %s",
