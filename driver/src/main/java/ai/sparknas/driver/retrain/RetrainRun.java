@@ -140,9 +140,9 @@ public final class RetrainRun {
             }
             if (c.partitions() != setup.plan.partitions()) {
                 throw new RunConflictException("run " + run.id() + " was computed with " + c.partitions() + " data"
-                        + " partition(s) and this launch has " + setup.plan.partitions() + ": the batches depend on it;"
-                        + " resume it with " + c.partitions() + " partition(s) (" + (c.partitions() == 1
-                        ? "sparknas retrain, in process)" : "sparknas-submit retrain with spark.partitions=" + c.partitions() + ")"));
+                        + " partition(s) and this launch has " + setup.plan.partitions() + ": the batches depend on it; "
+                        + RunDirectory.resumeAdvice("retrain", c.partitions(), r.batch(),
+                        cfg.spark().minExamplesPerPartition()));
             }
             run.commitConfig();
             w = Nd4j.createFromArray(c.weights());

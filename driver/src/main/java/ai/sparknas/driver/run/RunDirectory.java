@@ -28,7 +28,24 @@ public final class RunDirectory implements AutoCloseable {
     /** Keys that may differ between launches of one run: they do not change what is computed. */
     static final Set<String> LAUNCH_KEYS = Set.of("sparknas.run.max-wall-time", "sparknas.run.max-steps",
             "sparknas.run.log-every", "sparknas.spark.tree-depth", "sparknas.checkpoint.every-steps",
-            "sparknas.checkpoint.keep", "sparknas.monitor.skip-warning-threshold");
+            "sparknas.checkpoint.keep", "sparknas.monitor.skip-warning-threshold",
+            // results do not depend on the thread count (ThreadInvarianceTest), nor on where the run directory is
+            "sparknas.compute.threads", "sparknas.spark.kernel-threads", "sparknas.run.output", "sparknas.run.id");
+
+    /**
+     * How to resume a run whose batches were planned for {@code partitions} partitions: advice that is
+     * then accepted (one partition: in process; more: on Spark with that count, and the per-partition
+     * floor lowered when the batch gives fewer examples than it).
+     */
+    public static String resumeAdvice(String command, int partitions, int batch, int floor) {
+        if (partitions == 1) {
+            return "resume it in one process (deploy/bin/sparknas " + command + " with the same -c and overrides)"
+                    + " or on Spark with spark.partitions=1";
+        }
+        int per = batch / partitions;
+        return "resume it on Spark (deploy/bin/sparknas-submit " + command + ") with spark.partitions=" + partitions
+                + (per < floor ? " spark.min-examples-per-partition=" + per : "");
+    }
 
     private final RunStorage storage;
     private final String id;

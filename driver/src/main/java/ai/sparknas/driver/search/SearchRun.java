@@ -87,8 +87,9 @@ public final class SearchRun {
             }
             if (c.partitions() != setup.plan.partitions()) {
                 throw new RunConflictException("run " + run.id() + " was computed with " + c.partitions()
-                        + " data partitions and this launch has " + setup.plan.partitions() + ": the batches depend on"
-                        + " it; set spark.partitions=" + c.partitions() + " to resume");
+                        + " data partition(s) and this launch has " + setup.plan.partitions() + ": the batches depend on"
+                        + " it; " + RunDirectory.resumeAdvice("search", c.partitions(), cfg.search().batch(),
+                        cfg.spark().minExamplesPerPartition()));
             }
             run.commitConfig();
             state = restore(setup, c);
