@@ -35,6 +35,15 @@ final class HadoopDataFiles implements DataFiles {
             Path p = new Path(path); // Hadoop's own parsing, as sc.textFile: plain paths and URIs, unencoded
             FileSystem fs = p.getFileSystem(conf);
             try {
+                if (fs.exists(p) && !fs.getFileStatus(p).isFile()) { // a directory; a local FIFO or device too
+                    throw new ai.sparknas.driver.data.CorruptDataException(path + ": not a regular file: give the"
+                            + " path of a data file");
+                }
+                if ("file".equals(fs.getUri().getScheme()) && !java.nio.file.Files.isRegularFile(
+                        java.nio.file.Path.of(fs.makeQualified(p).toUri())) && fs.exists(p)) {
+                    throw new ai.sparknas.driver.data.CorruptDataException(path + ": not a regular file (a device,"
+                            + " FIFO or socket, which would block or never end): give the path of a data file");
+                }
                 return fs.open(p);
             } catch (FileNotFoundException e) {
                 if (fs.exists(p)) { // e.g. "(Permission denied)" from the local file system

@@ -35,8 +35,16 @@ public interface InputStreamSupplier {
     static InputStreamSupplier of(Path path) {
         Objects.requireNonNull(path, "path");
         return named(path.toString(), () -> {
+            // a FIFO blocks at open and a device (/dev/zero, /dev/urandom) never ends: only regular files are data
+            if (Files.exists(path) && !Files.isRegularFile(path)) {
+                throw new CorruptDataException(path + ": not a regular file (" + (Files.isDirectory(path) ? "a directory"
+                        : "a device, FIFO or socket") + "): give the path of a data file");
+            }
             try {
                 return Files.newInputStream(path);
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new java.nio.file.AccessDeniedException(path.toString(), null,
+                        "permission denied: make the data file readable by this user");
             } catch (NoSuchFileException e) {
                 NoSuchFileException better = new NoSuchFileException(path.toString(), null, missingHint(path));
                 better.initCause(e);

@@ -115,6 +115,19 @@ class CliErrorPathsTest {
                 new Case("NUL in the report's directory (a usage error)", 2, "RUN_DIR",
                         () -> new String[] {"report", "runs/a\u0000b"}),
                 new Case("NUL in the -c path", 2, "-c", () -> new String[] {"search", "-c", "conf/a\u0000b.conf"}),
+                new Case("a directory as the images file", 3, "not a regular file",
+                        () -> search("dirdata", "data.train-images=" + Files.createDirectories(out.resolve("imgdir")))),
+                new Case("a FIFO as the labels file (would block at open)", 3, "not a regular file",
+                        () -> {
+                            Path fifo = out.resolve("labels.fifo");
+                            if (!Files.exists(fifo)) {
+                                assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+                            }
+                            return search("fifo", "data.train-labels=" + fifo);
+                        }),
+                new Case("an endless device as a CIFAR file", 3, "/dev/zero",
+                        () -> search("devzero", "data.format=cifar10", "data.cifar-files=[\"/dev/zero\"]",
+                                "data.normalize=cifar10")),
                 new Case("pathological HOCON nesting", 2, "deep.conf",
                         () -> {
                             Path f = out.resolve("deep.conf");
