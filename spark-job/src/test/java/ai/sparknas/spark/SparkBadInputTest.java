@@ -100,4 +100,17 @@ class SparkBadInputTest extends LocalSparkTest {
     void wellFormedLocalAndClusterMastersPass(String master) {
         SparkMain.checkMasterReachable(master); // none of these is a standalone master to connect to
     }
+
+    @Test
+    void aFifoOrDirectoryAsADataFileIsRefusedNamingItInsteadOfBlocking() throws Exception {
+        Path fifo = dir.resolve("images.fifo");
+        if (!Files.exists(fifo)) {
+            assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        }
+        for (Path bad : new Path[] {fifo, Files.createDirectories(dir.resolve("images-dir"))}) {
+            IOException e = fails(IOException.class, () -> SparkOracle.create(sc, config(new Path[] {bad, files[1]}, 2, 8)));
+            assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().contains("not a regular file"),
+                    e.getMessage());
+        }
+    }
 }
