@@ -3,6 +3,7 @@ package ai.sparknas.spark;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.data.DataLayout;
 import ai.sparknas.driver.data.Shard;
+import ai.sparknas.driver.search.MemoryEstimate;
 import ai.sparknas.driver.search.SearchSetup;
 import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
@@ -53,6 +54,12 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         int partitions = explicit ? cfg.spark().partitions()
                 : autoPartitions(clusterCores(sc), cfg.search().batch(), cfg.spark().minExamplesPerPartition());
         SearchSetup setup = new SearchSetup(cfg, layout, partitions, 1, explicit);
+        try {
+            checkMemory(sc, setup, partitions);
+        } catch (RuntimeException e) {
+            setup.network.close();
+            throw e;
+        }
         WorkerContext context = new WorkerContext(cfg, layout, partitions, cfg.spark().kernelThreads(), hadoop);
         JavaRDD<Shard> shards = CachedShards.load(sc, partitions, context::readShard, "sparknas data shards",
                 cfg.data().isCifar() ? String.join(", ", cfg.data().cifarFiles()) : cfg.data().trainImages());
@@ -91,6 +98,28 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
                     + " that the cluster has free cores and memory for the requested executors, or set spark.partitions");
         }
         return sc.defaultParallelism();
+    }
+
+    /**
+     * Refuses a search whose tasks would not fit their JVM's heap (an executor dying with exit 52 at the
+     * first step): in local mode the concurrent tasks share the driver's heap; on a cluster each executor
+     * runs {@code spark.executor.cores} tasks (1 when unset) in {@code spark.executor.memory}.
+     */
+    static void checkMemory(JavaSparkContext sc, SearchSetup setup, int partitions) {
+        int examples = setup.config.search().batch() / partitions;
+        if (sc.master().startsWith("local")) {
+            int kernels = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
+            MemoryEstimate.of(setup, examples, setup.layout.used(), kernels).check(Runtime.getRuntime().maxMemory(),
+                    "this search (" + kernels + " local task(s) of " + examples + " examples)",
+                    "raise the driver's memory (SPARKNAS_DRIVER_MEMORY, spark-submit --driver-memory)");
+        } else {
+            int kernels = sc.getConf().getInt("spark.executor.cores", 1);
+            long perPartition = 2L * setup.plan.partitionSize(0);
+            MemoryEstimate.of(setup, examples, perPartition * kernels, kernels).check(
+                    sc.getConf().getSizeAsBytes("spark.executor.memory", "1g"),
+                    "each executor (" + kernels + " task(s) of " + examples + " examples)",
+                    "raise spark.executor.memory");
+        }
     }
 
     /**

@@ -33,7 +33,24 @@ public final class SearchRun {
     /** The search in this process over local data. */
     public static Genotype execute(SearchConfig cfg, boolean force, PrintStream progress) throws IOException {
         RunDirectory run = open(cfg, force, progress);
-        SearchSetup.InProcess ip = SearchSetup.load(cfg);
+        SearchSetup.InProcess ip;
+        try {
+            ip = SearchSetup.load(cfg);
+        } catch (IOException | RuntimeException e) {
+            run.close();
+            throw e;
+        }
+        try {
+            MemoryEstimate m = MemoryEstimate.of(ip.setup(), cfg.search().batch(), ip.setup().layout.used(), 1);
+            long heap = Runtime.getRuntime().maxMemory();
+            progress.println(String.format(Locale.ROOT, "memory: about %.1f GB of this JVM's %.1f GB heap", m.total() / 1e9,
+                    heap / 1e9));
+            m.check(heap, "this search", "raise SPARKNAS_HEAP (deploy/bin/sparknas; the JVM's -Xmx)");
+        } catch (RuntimeException e) {
+            run.close();
+            ip.setup().network.close();
+            throw e;
+        }
         try {
             return execute(run, ip.setup(), ip.oracle(), "in-process, " + cfg.compute().effectiveThreads() + " threads",
                     null, progress);

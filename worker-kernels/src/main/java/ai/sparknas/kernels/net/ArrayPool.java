@@ -53,4 +53,21 @@ final class ArrayPool {
         }
         lent.clear();
     }
+
+    /**
+     * Elements of every array this pool holds, free or lent: after a pass, the activation and gradient
+     * memory that pass needed (the pool keeps what it allocated, so this is its peak).
+     */
+    synchronized long elements() {
+        long n = 0;
+        for (ArrayDeque<double[]> q : free.values()) {
+            for (double[] a : q) {
+                n += a.length;
+            }
+        }
+        for (double[] a : lent) {
+            n += a.length;
+        }
+        return n;
+    }
 }

@@ -43,6 +43,15 @@ public interface NetworkKernel extends AutoCloseable {
 
     long forwardMacsPerImage();
 
+    /**
+     * Elements of the activation and gradient arrays this kernel keeps for its passes (the peak of the
+     * passes it has run), in its precision; with {@link #elementBytes()} the memory they take.
+     */
+    long pooledElements();
+
+    /** Bytes of one kernel element: 4 in float32, 8 in float64. */
+    int elementBytes();
+
     @Override
     void close();
 

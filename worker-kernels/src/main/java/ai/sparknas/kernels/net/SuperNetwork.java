@@ -53,6 +53,16 @@ public final class SuperNetwork implements NetworkKernel {
         forwardMacs = declare.tape.macs();
     }
 
+    @Override
+    public long pooledElements() {
+        return arrays.elements();
+    }
+
+    @Override
+    public int elementBytes() {
+        return Double.SIZE / 8; // the generated float32 copy reads Float.SIZE
+    }
+
     /** Multiply-accumulates of one image's forward pass in convolutions and the classifier. */
     @Override
     public long forwardMacsPerImage() {

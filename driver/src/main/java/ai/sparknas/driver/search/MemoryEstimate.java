@@ -1,0 +1,83 @@
+package ai.sparknas.driver.search;
+
+import ai.sparknas.driver.config.ConfigException;
+import ai.sparknas.kernels.grad.Wanted;
+import ai.sparknas.kernels.net.NetworkKernel;
+import java.util.Locale;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The memory a search needs, measured before the first step rather than guessed. A probe network of
+ * the same space runs the step's most demanding passes (a gradient pass with both gradients and, when
+ * the estimator uses exact products, an R-pass with both) on 2 and on 4 images; the arrays its passes
+ * keep grow linearly with the batch, so the two probes give the per-image and the fixed part, which
+ * are extrapolated to the examples one kernel computes. To that come the ω- and α-sized vectors (ω, its
+ * gradient, momentum, the estimator's directions and copies: {@link #VECTORS} float64 vectors) and
+ * the training records in memory (float32 pixels).
+ *
+ * @param activationBytes the passes' arrays for one kernel's examples
+ * @param vectorBytes     ω- and α-sized vectors
+ * @param dataBytes       records held in memory
+ */
+public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBytes) {
+
+    /** ω-sized float64 vectors alive at once in a step (weights, gradients, optimizer state, directions, copies). */
+    static final int VECTORS = 16;
+    /** Headroom the JVM needs above the live data for its collector to keep up. */
+    static final double HEADROOM = 1.25;
+
+    public long total() {
+        return activationBytes + vectorBytes + dataBytes;
+    }
+
+    /**
+     * @param examples   the examples one kernel computes per pass (the batch in process, a partition's share on Spark)
+     * @param records    training records held in this JVM
+     * @param kernels    kernels computing at once in this JVM (Spark local mode: the concurrent tasks)
+     */
+    public static MemoryEstimate of(SearchSetup setup, int examples, long records, int kernels) {
+        boolean products = !setup.estimator.name().equals("first-order");
+        long at2 = probe(setup, 2, products);
+        long at4 = probe(setup, 4, products);
+        long perImage = Math.max(0, (at4 - at2) / 2);
+        long fixed = Math.max(0, at2 - 2 * perImage);
+        NetworkKernel net = setup.network;
+        long activations = (fixed + perImage * examples) * net.elementBytes() * kernels;
+        long vectors = (long) VECTORS * 8 * (net.weightLayout().size() + net.alphaLayout().size());
+        long data = records * (long) setup.space.inChannels() * setup.space.height() * setup.space.width() * 4;
+        return new MemoryEstimate(activations, vectors, data);
+    }
+
+    /** The bytes-per-element-free size of a fresh kernel's pooled arrays after the step's passes on {@code n} zero images. */
+    private static long probe(SearchSetup setup, int n, boolean products) {
+        try (NetworkKernel fresh = NetworkKernel.create(setup.space, 1, setup.config.compute().precision())) {
+            INDArray w = fresh.initialWeights(1);
+            INDArray a = fresh.initialAlpha(1);
+            double[] images = new double[n * setup.space.inChannels() * setup.space.height() * setup.space.width()];
+            int[] labels = new int[n];
+            fresh.gradients(w, a, images, labels, Wanted.BOTH);
+            if (products) {
+                fresh.products(w, a, w, images, labels, Wanted.BOTH);
+            }
+            return fresh.pooledElements();
+        }
+    }
+
+    /**
+     * Refuses a launch whose estimate, with the collector's headroom, exceeds the heap it will run in.
+     *
+     * @param heapBytes the heap of the JVM that computes ({@code Runtime.maxMemory()} in process)
+     * @param fix       how to give it more, e.g. "raise SPARKNAS_HEAP (deploy/bin/sparknas)"
+     * @throws ConfigException naming the fix and the estimate (exit 2)
+     */
+    public void check(long heapBytes, String what, String fix) {
+        if (total() * HEADROOM > heapBytes) {
+            throw new ConfigException("sparknas.search.batch", String.format(Locale.ROOT,
+                    "%s needs about %.1f GB of heap (%.1f GB for the passes' activations, %.1f GB of weight-sized vectors,"
+                            + " %.1f GB of data, and a quarter more for the collector) but has %.1f GB: %s to at least"
+                            + " %dg, or lower search.batch, search.channels or search.layers (or data.limit)",
+                    what, total() / 1e9, activationBytes / 1e9, vectorBytes / 1e9, dataBytes / 1e9, heapBytes / 1e9, fix,
+                    (long) Math.ceil(total() * HEADROOM / (1L << 30)) + 1));
+        }
+    }
+}
