@@ -77,6 +77,23 @@ public final class SparkRetrainOracle implements RetrainOracle {
         }
         RetrainSetup setup = new RetrainSetup(cfg, genotype, layers, channels,
                 new RetrainSetup.ImageShape(train.channels(), train.height(), train.width()), train.used(), partitions, 1);
+        try { // tasks that would not fit their heap are refused here, not by an executor dying at the first step
+            int examples = cfg.retrain().batch() / partitions;
+            if (sc.master().startsWith("local")) {
+                int kernels = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
+                setup.memory(examples, train.used() + test.used(), kernels).check(Runtime.getRuntime().maxMemory(),
+                        "this re-training (" + kernels + " local task(s) of " + examples + " examples)",
+                        "raise the driver's memory (SPARKNAS_DRIVER_MEMORY, spark-submit --driver-memory)");
+            } else {
+                int kernels = sc.getConf().getInt("spark.executor.cores", 1);
+                setup.memory(examples, (long) kernels * (setup.plan.partitionSize(0) + test.used() / partitions + 1),
+                        kernels).check(sc.getConf().getSizeAsBytes("spark.executor.memory", "1g"),
+                        "each executor (" + kernels + " task(s) of " + examples + " examples)", "raise spark.executor.memory");
+            }
+        } catch (RuntimeException e) {
+            setup.network.close();
+            throw e;
+        }
         RetrainWorkerContext context = new RetrainWorkerContext(cfg, genotype.text(), layers, channels, train, test,
                 partitions, cfg.spark().kernelThreads(), hadoop);
         JavaRDD<RetrainShard> shards;

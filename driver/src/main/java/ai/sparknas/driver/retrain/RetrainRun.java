@@ -57,6 +57,11 @@ public final class RetrainRun {
                 RetrainSetup.channels(cfg, source), RetrainSetup.ImageShape.of(data.train()), data.train().size(), 1,
                 cfg.compute().effectiveThreads());
         try (InProcessRetrainOracle oracle = new InProcessRetrainOracle(setup, data)) {
+            var m = setup.memory(cfg.retrain().batch(), data.train().size() + data.test().size(), 1);
+            long heap = Runtime.getRuntime().maxMemory();
+            progress.println(String.format(Locale.ROOT, "memory: about %.1f GB of this JVM's %.1f GB heap", m.total() / 1e9,
+                    heap / 1e9));
+            m.check(heap, "this re-training", "raise SPARKNAS_HEAP (deploy/bin/sparknas; the JVM's -Xmx)");
             RunDirectory run = RunDirectory.create(cfg, force, RunDirectory.Kind.RETRAIN);
             progress.println((run.resuming() ? "resuming run directory " : "run directory ") + run.describe(""));
             return execute(run, setup, oracle, "in-process, " + cfg.compute().effectiveThreads() + " threads",

@@ -132,4 +132,25 @@ public final class RetrainSetup {
         long z = root ^ (globalStep + 1) * 0x9E3779B97F4A7C15L ^ (partition + 1L) * 0xBF58476D1CE4E5B9L;
         return new SplittableRandom(z).nextLong();
     }
+
+    /**
+     * The memory one kernel needs for {@code examples} images per step ({@link
+     * ai.sparknas.driver.search.MemoryEstimate}): a probe network of the same architecture trains on 2 and
+     * on 4 zero images.
+     */
+    public ai.sparknas.driver.search.MemoryEstimate memory(int examples, long records, int kernels) {
+        long[] at = new long[2];
+        for (int k = 0; k < 2; k++) {
+            int n = 2 + 2 * k;
+            try (DiscreteKernel probe = DiscreteKernel.create(architecture, 1, config.compute().precision())) {
+                int[] labels = new int[n];
+                probe.train(probe.initialWeights(1), new double[n * architecture.inChannels() * architecture.height()
+                        * architecture.width()], labels, config.retrain().dropPath(), 1, config.retrain().auxiliaryWeight());
+                at[k] = probe.pooledElements();
+            }
+        }
+        return ai.sparknas.driver.search.MemoryEstimate.fromProbes(at[0], at[1], network.elementBytes(), examples, kernels,
+                network.weightLayout().size() + network.statsLayout().size(),
+                records * (long) architecture.inChannels() * architecture.height() * architecture.width() * 4);
+    }
 }

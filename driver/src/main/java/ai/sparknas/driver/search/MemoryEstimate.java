@@ -37,15 +37,23 @@ public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBy
      */
     public static MemoryEstimate of(SearchSetup setup, int examples, long records, int kernels) {
         boolean products = !setup.estimator.name().equals("first-order");
-        long at2 = probe(setup, 2, products);
-        long at4 = probe(setup, 4, products);
+        NetworkKernel net = setup.network;
+        return fromProbes(probe(setup, 2, products), probe(setup, 4, products), net.elementBytes(), examples, kernels,
+                net.weightLayout().size() + net.alphaLayout().size(),
+                records * (long) setup.space.inChannels() * setup.space.height() * setup.space.width() * 4);
+    }
+
+    /**
+     * The estimate from a kernel's pooled elements after its passes on 2 and on 4 images.
+     *
+     * @param vectorElements elements of ω and α (or ω and the running statistics)
+     */
+    public static MemoryEstimate fromProbes(long at2, long at4, int elementBytes, int examples, int kernels,
+                                            long vectorElements, long dataBytes) {
         long perImage = Math.max(0, (at4 - at2) / 2);
         long fixed = Math.max(0, at2 - 2 * perImage);
-        NetworkKernel net = setup.network;
-        long activations = (fixed + perImage * examples) * net.elementBytes() * kernels;
-        long vectors = (long) VECTORS * 8 * (net.weightLayout().size() + net.alphaLayout().size());
-        long data = records * (long) setup.space.inChannels() * setup.space.height() * setup.space.width() * 4;
-        return new MemoryEstimate(activations, vectors, data);
+        return new MemoryEstimate((fixed + perImage * examples) * elementBytes * kernels, (long) VECTORS * 8 * vectorElements,
+                dataBytes);
     }
 
     /** The bytes-per-element-free size of a fresh kernel's pooled arrays after the step's passes on {@code n} zero images. */
@@ -72,10 +80,10 @@ public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBy
      */
     public void check(long heapBytes, String what, String fix) {
         if (total() * HEADROOM > heapBytes) {
-            throw new ConfigException("sparknas.search.batch", String.format(Locale.ROOT,
+            throw new ConfigException(null, String.format(Locale.ROOT,
                     "%s needs about %.1f GB of heap (%.1f GB for the passes' activations, %.1f GB of weight-sized vectors,"
                             + " %.1f GB of data, and a quarter more for the collector) but has %.1f GB: %s to at least"
-                            + " %dg, or lower search.batch, search.channels or search.layers (or data.limit)",
+                            + " %dg, or lower the batch, the channels or the cells (or data.limit)",
                     what, total() / 1e9, activationBytes / 1e9, vectorBytes / 1e9, dataBytes / 1e9, heapBytes / 1e9, fix,
                     (long) Math.ceil(total() * HEADROOM / (1L << 30)) + 1));
         }

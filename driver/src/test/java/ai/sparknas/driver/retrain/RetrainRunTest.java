@@ -202,4 +202,14 @@ class RetrainRunTest {
         assertEquals(Main.EXIT_DATA, notFinished.code(), notFinished.err());
         assertTrue(notFinished.err().contains("nowhere"), notFinished.err());
     }
+
+    @Test
+    void dartsEvaluationBatchBeyondTheHeapIsRefusedBeforeTheFirstStep(@TempDir Path out) {
+        // 20 cells x 36 channels at batch 96 need about 30 GB (docs/performance.md); the test JVM has far less
+        CliRun.Outcome o = retrain(out, "--genotype", "DARTS_V2", "search.layers=20", "search.channels=36",
+                "retrain.batch=96", "data.limit=128");
+        assertEquals(Main.EXIT_CONFIG, o.code(), o.err());
+        assertTrue(o.err().contains("re-training needs about") && o.err().contains("SPARKNAS_HEAP"), o.err());
+        assertFalse(Files.exists(out.resolve("bad/metrics.jsonl")));
+    }
 }

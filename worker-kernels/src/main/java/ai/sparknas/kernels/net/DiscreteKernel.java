@@ -53,6 +53,12 @@ public interface DiscreteKernel extends AutoCloseable {
     /** Multiply-accumulates of one image's forward pass in evaluation mode (without the auxiliary head). */
     long forwardMacsPerImage();
 
+    /** Elements of the arrays this kernel keeps for its passes (their peak), in its precision. */
+    long pooledElements();
+
+    /** Bytes of one kernel element: 4 in float32, 8 in float64. */
+    int elementBytes();
+
     @Override
     void close();
 

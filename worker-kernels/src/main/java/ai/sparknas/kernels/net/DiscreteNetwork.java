@@ -91,6 +91,16 @@ public final class DiscreteNetwork implements DiscreteKernel {
     }
 
     @Override
+    public long pooledElements() {
+        return arrays.elements();
+    }
+
+    @Override
+    public int elementBytes() {
+        return Double.SIZE / 8; // the generated float32 copy reads Float.SIZE
+    }
+
+    @Override
     public TrainingSums train(double[] w, double[] images, int[] labels, double dropProbability, long dropSeed, // keep-f64
                               double auxWeight) { // keep-f64
         Layers.checkLength("weights", w.length, weights.size());
