@@ -22,13 +22,54 @@ final class DataStreams {
             int b1 = in.read();
             in.reset();
             if (b0 == 0x1f && b1 == 0x8b) {
-                return new BufferedInputStream(new GZIPInputStream(in, BUFFER), BUFFER);
+                return named(new BufferedInputStream(new GZIPInputStream(in, BUFFER), BUFFER),
+                        label(null, "gzip input", supplier));
             }
             return in;
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
         }
+    }
+
+    /**
+     * A gzip stream whose damage ("Unexpected end of ZLIB input stream", a bad CRC) is reported naming the
+     * file and the fix, wherever it is read (the readers, the probe, an executor).
+     */
+    private static InputStream named(InputStream gz, String who) {
+        return new java.io.FilterInputStream(gz) {
+            private IOException damaged(IOException e) {
+                return e instanceof CorruptDataException ? e : new CorruptDataException(who + ": damaged gzip data ("
+                        + e.getMessage() + "): the file was corrupted in download or on disk; re-download it", e);
+            }
+
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                    throw damaged(e);
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                    throw damaged(e);
+                }
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                try {
+                    return super.skip(n);
+                } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                    throw damaged(e);
+                }
+            }
+        };
     }
 
     /** Skips up to {@code n} bytes; returns fewer only at end of stream. */

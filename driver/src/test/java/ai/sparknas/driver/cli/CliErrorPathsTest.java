@@ -128,6 +128,18 @@ class CliErrorPathsTest {
                 new Case("an endless device as a CIFAR file", 3, "/dev/zero",
                         () -> search("devzero", "data.format=cifar10", "data.cifar-files=[\"/dev/zero\"]",
                                 "data.normalize=cifar10")),
+                new Case("a truncated gzip CIFAR batch", 3, "cut-batch.bin.gz",
+                        () -> {
+                            Path gz = out.resolve("cut-batch.bin.gz");
+                            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                            try (GZIPOutputStream z = new GZIPOutputStream(bytes)) {
+                                z.write(new byte[3073 * 40]);
+                            }
+                            byte[] all = bytes.toByteArray();
+                            Files.write(gz, java.util.Arrays.copyOf(all, all.length / 2));
+                            return search("cutgz", "data.format=cifar10", "data.cifar-files=[\"" + gz + "\"]",
+                                    "data.normalize=cifar10");
+                        }),
                 new Case("pathological HOCON nesting", 2, "deep.conf",
                         () -> {
                             Path f = out.resolve("deep.conf");
