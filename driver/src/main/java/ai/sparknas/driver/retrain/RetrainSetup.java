@@ -124,7 +124,8 @@ public final class RetrainSetup {
         return "retrain genotype=" + genotype.text() + " layers=" + architecture.layers() + " C="
                 + architecture.channels() + " input=" + architecture.inChannels() + "x" + architecture.height() + "x"
                 + architecture.width() + " classes=" + architecture.classes() + " auxiliary=" + architecture.auxiliary()
-                + " weights=" + network.weightLayout().size() + " stats=" + network.statsLayout().size();
+                + " weights=" + network.weightLayout().size() + " stats=" + network.statsLayout().size()
+                + ai.sparknas.driver.search.SearchSetup.vectorBits();
     }
 
     /** A seed for one (step, partition) of a purpose's root seed: independent draws per shard and step. */

@@ -176,7 +176,16 @@ public final class SearchSetup {
         return "ops=" + space.ops() + " nodes=" + space.nodes() + " layers=" + space.layers() + " C="
                 + space.channels() + " input=" + space.inChannels() + "x" + space.height() + "x" + space.width()
                 + " classes=" + space.classes() + " alpha=" + config.search().alphaSharing() + " weights="
-                + network.weightLayout().size() + " alphas=" + network.alphaLayout().size();
+                + network.weightLayout().size() + " alphas=" + network.alphaLayout().size() + vectorBits();
+    }
+
+    /**
+     * The kernels' vector width when it is not the default 256 bits: it fixes every reduction's order,
+     * so a run continues bit for bit only at the width it started with.
+     */
+    public static String vectorBits() {
+        int bits = ai.sparknas.kernels.net.Blas1.VECTOR_BITS;
+        return bits == 256 ? "" : " vector-bits=" + bits;
     }
 
     /** Fresh ω, α and optimizer state from the config's seeds. */

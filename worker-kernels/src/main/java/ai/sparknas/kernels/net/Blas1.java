@@ -16,13 +16,30 @@ package ai.sparknas.kernels.net;
  * {@code 2·LANES} elements: block element {@code l} goes to lane l of the first accumulator, element
  * {@code LANES + l} to lane l of the second, and one last whole vector to the first; the two are added
  * lane by lane, the lanes are added in lane order, and the remaining elements follow in order. Two
- * accumulators halve the wait on the multiply-add latency. The lane width is fixed at 256 bits rather
- * than the CPU's widest, so machines with and without AVX-512 produce the same bits.
+ * accumulators halve the wait on the multiply-add latency. The lane width is 256 bits rather than the
+ * CPU's widest, so machines with and without AVX-512 produce the same bits; {@code
+ * -Dsparknas.vector-bits=512} selects 512-bit lanes (and the scalar twins follow), which measured no
+ * faster on this project's AVX-512 machine (docs/performance.md).
  */
 public final class Blas1 {
 
-    /** Elements per 256-bit vector: 4 in float64, 8 in float32. */
-    static final int LANES = 32 / Double.BYTES;
+    /**
+     * The vector width in bits, 256 unless {@code -Dsparknas.vector-bits=512}: the width decides the
+     * summation order of every reduction, so it is part of a result's bits (a checkpoint's signature
+     * names a width other than 256, and a resume at another width is refused).
+     */
+    public static final int VECTOR_BITS = vectorBits();
+
+    /** Elements per vector: at 256 bits 4 in float64, 8 in float32. */
+    static final int LANES = VECTOR_BITS / 8 / Double.BYTES;
+
+    private static int vectorBits() {
+        int bits = Integer.getInteger("sparknas.vector-bits", 256);
+        if (bits != 256 && bits != 512) {
+            throw new IllegalArgumentException("-Dsparknas.vector-bits=" + bits + ": use 256 or 512");
+        }
+        return bits;
+    }
 
     /** The JVM option that makes the Vector API available (every JVM that runs kernels should have it). */
     public static final String JVM_OPTION = "--add-modules=jdk.incubator.vector";

@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Blas1Vector {
 
-    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_256;
+    private static final VectorSpecies<Double> S = Blas1.VECTOR_BITS == 512 ? DoubleVector.SPECIES_512
+            : DoubleVector.SPECIES_256;
     private static final int L = Blas1.LANES;
 
     private Blas1Vector() {

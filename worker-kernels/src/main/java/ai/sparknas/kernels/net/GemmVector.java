@@ -6,7 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /** {@link Gemm} on the Vector API (same arithmetic, same order per element). */
 final class GemmVector {
 
-    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_256;
+    private static final VectorSpecies<Double> S = Blas1.VECTOR_BITS == 512 ? DoubleVector.SPECIES_512
+            : DoubleVector.SPECIES_256;
     private static final int L = Blas1.LANES;
 
     private GemmVector() {
