@@ -100,6 +100,11 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         return sc.defaultParallelism();
     }
 
+    /** Whether tasks run inside the driver's JVM: local mode, but not local-cluster (executors in their own JVMs). */
+    static boolean inDriver(JavaSparkContext sc) {
+        return sc.master().startsWith("local") && !sc.master().startsWith("local-cluster");
+    }
+
     /**
      * Refuses a search whose tasks would not fit their JVM's heap (an executor dying with exit 52 at the
      * first step): in local mode the concurrent tasks share the driver's heap; on a cluster each executor
@@ -107,7 +112,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
      */
     static void checkMemory(JavaSparkContext sc, SearchSetup setup, int partitions) {
         int examples = setup.config.search().batch() / partitions;
-        if (sc.master().startsWith("local")) {
+        if (inDriver(sc)) {
             int kernels = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
             MemoryEstimate.of(setup, examples, setup.layout.used(), kernels).check(Runtime.getRuntime().maxMemory(),
                     "this search (" + kernels + " local task(s) of " + examples + " examples)",

@@ -79,7 +79,7 @@ public final class SparkRetrainOracle implements RetrainOracle {
                 new RetrainSetup.ImageShape(train.channels(), train.height(), train.width()), train.used(), partitions, 1);
         try { // tasks that would not fit their heap are refused here, not by an executor dying at the first step
             int examples = cfg.retrain().batch() / partitions;
-            if (sc.master().startsWith("local")) {
+            if (SparkOracle.inDriver(sc)) {
                 int kernels = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
                 setup.memory(examples, train.used() + test.used(), kernels).check(Runtime.getRuntime().maxMemory(),
                         "this re-training (" + kernels + " local task(s) of " + examples + " examples)",
