@@ -13,8 +13,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The static inputs of a re-training's rounds, shipped once with the tasks, as {@link WorkerContext}
@@ -26,7 +24,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class RetrainWorkerContext implements Serializable {
 
     private static final long serialVersionUID = 1L;
-    private static final Map<String, ConcurrentLinkedQueue<RetrainSetup>> POOL = new ConcurrentHashMap<>();
+    private static final SetupPool<RetrainSetup> POOL = new SetupPool<>(s -> s.network.close());
 
     private final String configHocon;
     private final String genotype;
@@ -61,28 +59,16 @@ final class RetrainWorkerContext implements Serializable {
     /** Borrows a setup for a task with {@code taskCpus} cores; give it back with {@link #release}. */
     RetrainSetup borrow(int taskCpus) {
         int threads = threads(taskCpus);
-        String poolKey = key + '\n' + threads;
-        POOL.entrySet().removeIf(e -> { // other re-trainings' kernels in this JVM are idle: free them
-            if (e.getKey().equals(poolKey)) {
-                return false;
-            }
-            for (RetrainSetup idle = e.getValue().poll(); idle != null; idle = e.getValue().poll()) {
-                idle.network.close();
-            }
-            return true;
-        });
-        RetrainSetup s = POOL.computeIfAbsent(poolKey, k -> new ConcurrentLinkedQueue<>()).poll();
-        if (s == null) {
+        return POOL.borrow(key + '\n' + threads, () -> {
             SearchConfig cfg = SearchConfig.fromConfig(ConfigFactory.parseString(configHocon));
-            s = new RetrainSetup(cfg, CellGenotypes.ofText(genotype), layers, channels,
+            return new RetrainSetup(cfg, CellGenotypes.ofText(genotype), layers, channels,
                     new RetrainSetup.ImageShape(train.channels(), train.height(), train.width()), train.used(), partitions,
                     threads);
-        }
-        return s;
+        });
     }
 
     void release(RetrainSetup setup, int taskCpus) {
-        POOL.computeIfAbsent(key + '\n' + threads(taskCpus), k -> new ConcurrentLinkedQueue<>()).add(setup);
+        POOL.release(key + '\n' + threads(taskCpus), setup);
     }
 
     /** Partition {@code p}'s share of the test records: [p·T/P, (p+1)·T/P). */

@@ -1,7 +1,5 @@
 package ai.sparknas.spark;
 
-import ai.sparknas.driver.data.Shard;
-import ai.sparknas.driver.search.SearchSetup;
 import ai.sparknas.kernels.net.Blas1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,45 +57,23 @@ final class Rounds<S> implements AutoCloseable {
     }
 
     /**
-     * One round of the search: {@code pass} on every shard at (w, α) (and along {@code direction} when the
-     * pass is a central difference or a product), summed in the fixed partition tree.
-     *
-     * @param label shown in the Spark UI and in metrics, e.g. "step 3/120 · amended · round B (H·v)"
-     */
-    static PartitionSums run(Rounds<Shard> rounds, WorkerContext c, String round, String what, String label, Pass pass,
-                             INDArray w, INDArray direction, INDArray alpha) {
-        double[] a = alpha.toDoubleVector();
-        return rounds.round(round, what, label, w, w.toDoubleVector(),
-                direction == null ? null : direction.toDoubleVector(), (shard, wv, dv, cpus) -> {
-                    SearchSetup s = c.borrow(cpus);
-                    try {
-                        PartitionSums sums = pass.compute(s, shard, wv, dv, a);
-                        sums.kernelThreads = c.threads(cpus);
-                        return sums;
-                    } finally {
-                        c.release(s, cpus);
-                    }
-                });
-    }
-
-    /**
      * One round: broadcast ω (reused by the step's later rounds at the same ω: {@code ref} and values
      * equal) and {@code second} (destroyed after the round), {@code pass} on every partition's element,
      * summed in the fixed partition tree.
      *
-     * @param ref the driver's ω object, to recognise the same ω within a step
+     * @param ref     the driver's ω object, to recognise the same ω within a step
+     * @param weights ω as a fresh array the caller does not touch again: it is what is broadcast (never the
+     *                driver's live vector, never an INDArray, which Spark closes on destroy: platform-notes.md)
+     * @param second  a second vector (a direction, running statistics), copied here
      */
     PartitionSums round(String round, String what, String label, Object ref, double[] weights, double[] second,
                         ShardPass<S> pass) {
         long t0 = System.nanoTime();
         long bytesOut = 0;
-        // broadcast values are always double[] copies, never INDArrays: Spark closes AutoCloseable
-        // broadcast values on destroy (platform-notes.md)
         Broadcast<double[]> wb = stepWeights(ref, weights);
         if (wb == null) {
-            double[] copy = weights.clone();
-            wb = sc.broadcast(copy);
-            stepWeights.add(new WeightsBroadcast(ref, copy, wb));
+            wb = sc.broadcast(weights);
+            stepWeights.add(new WeightsBroadcast(ref, weights, wb));
             bytesOut += 8L * weights.length;
         }
         Broadcast<double[]> db = null;

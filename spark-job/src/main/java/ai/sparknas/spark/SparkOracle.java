@@ -107,22 +107,38 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
 
     /**
      * Refuses a search whose tasks would not fit their JVM's heap (an executor dying with exit 52 at the
-     * first step): in local mode the concurrent tasks share the driver's heap; on a cluster each executor
-     * runs {@code spark.executor.cores} tasks (1 when unset) in {@code spark.executor.memory}.
+     * first step), see {@link #checkTaskMemory}.
      */
     static void checkMemory(JavaSparkContext sc, SearchSetup setup, int partitions) {
-        int examples = setup.config.search().batch() / partitions;
+        long perPartition = 2L * setup.plan.partitionSize(0);
+        checkTaskMemory(sc, "this search", setup.config.search().batch(), partitions, setup.layout.used(), perPartition,
+                (examples, records, kernels) -> MemoryEstimate.of(setup, examples, records, kernels));
+    }
+
+    /** The estimate of {@code kernels} kernels of {@code examples} examples holding {@code records} records. */
+    @FunctionalInterface
+    interface Estimate {
+        MemoryEstimate of(int examples, long records, int kernels);
+    }
+
+    /**
+     * Refuses a launch whose tasks would not fit their JVM's heap: in local mode the concurrent tasks share
+     * the driver's heap and all the records; on a cluster (local-cluster too) each executor runs {@code
+     * spark.executor.cores} tasks (1 when unset) in {@code spark.executor.memory}, holding their partitions'.
+     */
+    static void checkTaskMemory(JavaSparkContext sc, String what, int batch, int partitions, long allRecords,
+                                long recordsPerPartition, Estimate estimate) {
+        int examples = batch / partitions;
         if (inDriver(sc)) {
             int kernels = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
-            MemoryEstimate.of(setup, examples, setup.layout.used(), kernels).check(Runtime.getRuntime().maxMemory(),
-                    "this search (" + kernels + " local task(s) of " + examples + " examples)",
+            estimate.of(examples, allRecords, kernels).check(Runtime.getRuntime().maxMemory(),
+                    what + " (" + kernels + " local task(s) of " + examples + " examples)",
                     "raise the driver's memory (SPARKNAS_DRIVER_MEMORY, spark-submit --driver-memory)");
         } else {
             int kernels = sc.getConf().getInt("spark.executor.cores", 1);
-            long perPartition = 2L * setup.plan.partitionSize(0);
-            MemoryEstimate.of(setup, examples, perPartition * kernels, kernels).check(
+            estimate.of(examples, recordsPerPartition * kernels, kernels).check(
                     sc.getConf().getSizeAsBytes("spark.executor.memory", "1g"),
-                    "each executor (" + kernels + " task(s) of " + examples + " examples)",
+                    "each executor of " + what + " (" + kernels + " task(s) of " + examples + " examples)",
                     "raise spark.executor.memory");
         }
     }
@@ -194,7 +210,19 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         String letter = String.valueOf(nextRound++);
         String label = String.format(Locale.ROOT, "step %d/%d · %s · round %s (%s)",
                 (long) epoch * setup.stepsPerEpoch + step + 1, totalSteps, setup.estimator.name(), letter, what);
-        return Rounds.run(rounds, context, letter, what, label, pass, w, d, alpha).toGradientSums();
+        double[] a = alpha.toDoubleVector();
+        WorkerContext c = context;
+        return rounds.round(letter, what, label, w, w.toDoubleVector(), d == null ? null : d.toDoubleVector(),
+                (shard, wv, dv, cpus) -> {
+                    SearchSetup s = c.borrow(cpus);
+                    try {
+                        PartitionSums sums = pass.compute(s, shard, wv, dv, a);
+                        sums.kernelThreads = c.threads(cpus);
+                        return sums;
+                    } finally {
+                        c.release(s, cpus);
+                    }
+                }).toGradientSums();
     }
 
     /** Per-round timings and bytes of the rounds since the last call (for metrics.jsonl). */

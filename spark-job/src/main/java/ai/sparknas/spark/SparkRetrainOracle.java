@@ -78,18 +78,9 @@ public final class SparkRetrainOracle implements RetrainOracle {
         RetrainSetup setup = new RetrainSetup(cfg, genotype, layers, channels,
                 new RetrainSetup.ImageShape(train.channels(), train.height(), train.width()), train.used(), partitions, 1);
         try { // tasks that would not fit their heap are refused here, not by an executor dying at the first step
-            int examples = cfg.retrain().batch() / partitions;
-            if (SparkOracle.inDriver(sc)) {
-                int kernels = Math.max(1, Math.min(partitions, sc.defaultParallelism()));
-                setup.memory(examples, train.used() + test.used(), kernels).check(Runtime.getRuntime().maxMemory(),
-                        "this re-training (" + kernels + " local task(s) of " + examples + " examples)",
-                        "raise the driver's memory (SPARKNAS_DRIVER_MEMORY, spark-submit --driver-memory)");
-            } else {
-                int kernels = sc.getConf().getInt("spark.executor.cores", 1);
-                setup.memory(examples, (long) kernels * (setup.plan.partitionSize(0) + test.used() / partitions + 1),
-                        kernels).check(sc.getConf().getSizeAsBytes("spark.executor.memory", "1g"),
-                        "each executor (" + kernels + " task(s) of " + examples + " examples)", "raise spark.executor.memory");
-            }
+            SparkOracle.checkTaskMemory(sc, "this re-training", cfg.retrain().batch(), partitions,
+                    train.used() + test.used(), setup.plan.partitionSize(0) + test.used() / partitions + 1,
+                    setup::memory);
         } catch (RuntimeException e) {
             setup.network.close();
             throw e;
@@ -139,7 +130,7 @@ public final class SparkRetrainOracle implements RetrainOracle {
         return rounds.round("T", "∇ω, BatchNorm moments", label, w, w, null, (shard, wv, dv, cpus) -> {
             RetrainSetup rs = c.borrow(cpus);
             try {
-                Shard.Batch b = ai.sparknas.driver.retrain.InProcessRetrainOracle.cut(rs, shard.train.draw(Split.TRAIN, e, s), g, shard.train.partition());
+                Shard.Batch b = rs.cutout(shard.train.draw(Split.TRAIN, e, s), g, shard.train.partition());
                 PartitionSums sums = PartitionSums.of(rs.network.train(wv, b.images(), b.labels(), dropProbability,
                         RetrainSetup.seedOf(rs.dropSeed, g, shard.train.partition()), auxWeight));
                 sums.kernelThreads = c.threads(cpus);

@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The static inputs of every round, shipped once with the tasks (MLlib's "static inputs first"):
@@ -22,7 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class WorkerContext implements Serializable {
 
     private static final long serialVersionUID = 1L;
-    private static final Map<String, ConcurrentLinkedQueue<SearchSetup>> POOL = new ConcurrentHashMap<>();
+    private static final SetupPool<SearchSetup> POOL = new SetupPool<>(s -> s.network.close());
 
     private final String configHocon;
     private final DataLayout layout;
@@ -53,29 +51,14 @@ final class WorkerContext implements Serializable {
     /** Borrows a setup for a task with {@code taskCpus} cores; give it back with {@link #release}. */
     SearchSetup borrow(int taskCpus) {
         int threads = threads(taskCpus);
-        String poolKey = key + '\n' + threads;
-        // kernels of other configs (an earlier search or bench in this JVM) are idle: free them
-        POOL.entrySet().removeIf(e -> {
-            if (e.getKey().equals(poolKey)) {
-                return false;
-            }
-            // poll, so that concurrent tasks evicting the same entry close each kernel once
-            for (SearchSetup idle = e.getValue().poll(); idle != null; idle = e.getValue().poll()) {
-                idle.network.close();
-            }
-            return true;
-        });
-        ConcurrentLinkedQueue<SearchSetup> q = POOL.computeIfAbsent(poolKey, k -> new ConcurrentLinkedQueue<>());
-        SearchSetup s = q.poll();
-        if (s == null) {
+        return POOL.borrow(key + '\n' + threads, () -> {
             SearchConfig cfg = SearchConfig.fromConfig(ConfigFactory.parseString(configHocon));
-            s = new SearchSetup(cfg, layout, partitions, threads);
-        }
-        return s;
+            return new SearchSetup(cfg, layout, partitions, threads);
+        });
     }
 
     void release(SearchSetup setup, int taskCpus) {
-        POOL.computeIfAbsent(key + '\n' + threads(taskCpus), k -> new ConcurrentLinkedQueue<>()).add(setup);
+        POOL.release(key + '\n' + threads(taskCpus), setup);
     }
 
     /** Reads this partition's records of both halves through the Hadoop FileSystem API. */

@@ -64,8 +64,8 @@ public final class ConfigSchema {
         }
     }
 
+    /** No bound. */
     private static final double NONE = Double.NaN;
-    private static final double INF = Double.NaN;
     /** The largest int: "no upper bound" for counts and steps. */
     private static final double MAX = Integer.MAX_VALUE;
 
@@ -107,7 +107,7 @@ public final class ConfigSchema {
     }
 
     private static Shape positive() {
-        return number(0, true, INF, false);
+        return number(0, true, NONE, false);
     }
 
     private static Shape oneOf(List<String> values) {
@@ -180,7 +180,7 @@ public final class ConfigSchema {
                     "Search steps per epoch (>= 0); 0 = one pass over the weight (ω) half, one step per batch."),
             key("search.estimator", "\"amended\"", oneOf(SearchConfig.ESTIMATORS),
                     "α-gradient estimator: \"first-order\" (DARTS 1st order) | \"second-order\" (DARTS unrolled) | \"amended\" (H⁻¹ ≈ η·H) | \"implicit\" (H⁻¹ by Neumann series or conjugate gradient, iDARTS)."),
-            key("estimator.eta", "0.1", number(0, false, INF, false),
+            key("estimator.eta", "0.1", number(0, false, NONE, false),
                     "Amending coefficient η of the amended estimator, g = ∇α L_val − η·z (>= 0); 0 = exactly first order."),
             key("estimator.epsilon-hv", "0.01", positive(),
                     "Step ε of the H·v central difference, r = ε/‖v‖ (> 0)."),
@@ -196,15 +196,15 @@ public final class ConfigSchema {
                     "K (>= 1): Neumann terms beyond the first, or CG iterations; each costs one H·d product pass."),
             key("estimator.implicit.gamma", "0.01", positive(),
                     "Neumann scaling γ (> 0); the series converges when γ < 2/λ_max(H)."),
-            key("estimator.implicit.damping", "0.01", number(0, false, INF, false),
+            key("estimator.implicit.damping", "0.01", number(0, false, NONE, false),
                     "CG damping λ (>= 0); also makes CG defined when H is indefinite."),
             key("optim.weights.lr", "0.025", positive(),
                     "Initial (peak) SGD learning rate of the weights ω (> 0); cosine-annealed to lr-min over the epochs."),
-            key("optim.weights.lr-min", "0.001", number(0, false, INF, false),
+            key("optim.weights.lr-min", "0.001", number(0, false, NONE, false),
                     "Final learning rate of the cosine schedule (0 <= lr-min <= lr)."),
             key("optim.weights.momentum", "0.9", number(0, false, 1, true),
                     "SGD momentum μ (0 <= μ < 1)."),
-            key("optim.weights.weight-decay", "3e-4", number(0, false, INF, false),
+            key("optim.weights.weight-decay", "3e-4", number(0, false, NONE, false),
                     "L2 weight decay λ added to the weight gradient (>= 0)."),
             key("optim.weights.grad-clip", "5.0", positive(),
                     "Clip the weights' global gradient L2 norm to this value (> 0)."),
@@ -216,7 +216,7 @@ public final class ConfigSchema {
                     "Adam β2 (0 < β2 < 1)."),
             key("optim.alpha.eps", "1e-8", positive(),
                     "Adam ε added to the denominator (> 0)."),
-            key("optim.alpha.weight-decay", "1e-3", number(0, false, INF, false),
+            key("optim.alpha.weight-decay", "1e-3", number(0, false, NONE, false),
                     "Coupled L2 weight decay on α, g += wd·α (>= 0)."),
             key("compute.threads", "0", integer(0, 1024),
                     "Threads of the in-process kernels (>= 0); 0 = all available cores."),
@@ -250,7 +250,7 @@ public final class ConfigSchema {
                     "Steps per epoch (>= 0); 0 = one pass over the training records (`data.limit` records of the training files, both of the search's halves)."),
             key("retrain.drop-path", "0.0", number(0, false, 1, true),
                     "Drop-path probability (0 <= p < 1), ramped linearly from 0 in the first epoch to p·(E−1)/E in the last (DARTS)."),
-            key("retrain.auxiliary-weight", "0.0", number(0, false, INF, false),
+            key("retrain.auxiliary-weight", "0.0", number(0, false, NONE, false),
                     "Weight of the auxiliary head's loss (>= 0; DARTS 0.4); 0 = no auxiliary head. Needs inputs of at least 20x20."),
             key("retrain.cutout", "0", integer(0, 1024),
                     "Cutout side in pixels (>= 0; DARTS 16), one square per training image; 0 = off."),

@@ -211,6 +211,13 @@ public final class ReportWriter {
         return p;
     }
 
+    /** A template beside this class (report-template.html, retrain-report-template.html, report-common.html). */
+    static String template(String name) throws IOException {
+        try (InputStream in = ReportWriter.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     /** The ECharts library, inlined into every report. */
     static String echarts() throws IOException {
         try (InputStream in = ReportWriter.class.getClassLoader().getResourceAsStream(ECHARTS)) {
@@ -224,7 +231,7 @@ public final class ReportWriter {
     private static String html(String runId, boolean finished, Genotype g, String config, String normalSvg,
                                String reduceSvg, ObjectNode data) throws IOException {
         String echarts = echarts();
-        String template = RetrainReport.template("report-template.html");
+        String template = template("report-template.html");
         return template.replace("{{TITLE}}", CellDrawing.escape("sparknas run " + runId))
                 .replace("{{STATUS}}", finished ? "finished" : "in progress (genotype of the last epoch)")
                 .replace("{{GENOTYPE}}", CellDrawing.escape(GenotypeFormat.toDartsText(g)))
@@ -232,6 +239,6 @@ public final class ReportWriter {
                 .replace("{{NORMAL_SVG}}", normalSvg).replace("{{REDUCE_SVG}}", reduceSvg)
                 .replace("{{DATA}}", JSON.writeValueAsString(data).replace("</", "<\\/"))
                 .replace("{{ECHARTS}}", echarts.replace("</script", "<\\/script"))
-                .replace("{{COMMON}}", RetrainReport.template("report-common.html"));
+                .replace("{{COMMON}}", template("report-common.html"));
     }
 }

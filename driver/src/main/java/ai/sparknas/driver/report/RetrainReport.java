@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +102,7 @@ public final class RetrainReport {
             run.writeAtomically("cells/normal.svg", normalSvg.getBytes(StandardCharsets.UTF_8));
             run.writeAtomically("cells/reduce.svg", reduceSvg.getBytes(StandardCharsets.UTF_8));
         }
-        String html = template("retrain-report-template.html")
+        String html = ReportWriter.template("retrain-report-template.html")
                 .replace("{{TITLE}}", CellDrawing.escape("sparknas re-training " + runId))
                 .replace("{{STATUS}}", finished ? "finished" : "in progress")
                 .replace("{{SOURCE}}", source)
@@ -112,19 +111,13 @@ public final class RetrainReport {
                 .replace("{{NORMAL_SVG}}", normalSvg).replace("{{REDUCE_SVG}}", reduceSvg)
                 .replace("{{DATA}}", JSON.writeValueAsString(data).replace("</", "<\\/"))
                 .replace("{{ECHARTS}}", ReportWriter.echarts().replace("</script", "<\\/script"))
-                .replace("{{COMMON}}", template("report-common.html"));
+                .replace("{{COMMON}}", ReportWriter.template("report-common.html"));
         run.writeAtomically("report.html", html.getBytes(StandardCharsets.UTF_8));
         return run.describe("report.html");
     }
 
     private static String config(RunStorage run) throws IOException {
         return run.exists("config.conf") ? new String(run.read("config.conf"), StandardCharsets.UTF_8) : "";
-    }
-
-    static String template(String name) throws IOException {
-        try (InputStream in = RetrainReport.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 
     /**

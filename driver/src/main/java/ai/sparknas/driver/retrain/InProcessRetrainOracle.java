@@ -1,19 +1,16 @@
 package ai.sparknas.driver.retrain;
 
-import ai.sparknas.driver.data.Cutout;
 import ai.sparknas.driver.data.ImageDataset;
 import ai.sparknas.driver.data.Shard;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
 import ai.sparknas.kernels.grad.TrainingSums;
-import ai.sparknas.kernels.net.DiscreteKernel;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * The re-training's passes in one process: each shard's batch in turn, summed in shard order, so that
  * with N shards this is the single-machine reference of an N-partition Spark run. Cutout and
- * drop-path draw from seeds of (step, shard).
+ * drop-path draw from seeds of (step, shard) ({@link RetrainSetup#cutout}, {@link RetrainSetup#seedOf}).
  */
 public final class InProcessRetrainOracle implements RetrainOracle {
 
@@ -34,19 +31,8 @@ public final class InProcessRetrainOracle implements RetrainOracle {
         this.globalStep = globalStep;
         batches = new Shard.Batch[shards.size()];
         for (int s = 0; s < shards.size(); s++) {
-            batches[s] = cut(setup, shards.get(s).draw(Split.TRAIN, epoch, step), globalStep, s);
+            batches[s] = setup.cutout(shards.get(s).draw(Split.TRAIN, epoch, step), globalStep, s);
         }
-    }
-
-    /** The shard's batch with its cutout applied (when {@code retrain.cutout > 0}). */
-    public static Shard.Batch cut(RetrainSetup setup, Shard.Batch b, long globalStep, int partition) {
-        int length = setup.config.retrain().cutout();
-        if (length > 0) {
-            var a = setup.architecture;
-            Cutout.apply(b.images(), b.labels().length, a.inChannels(), a.height(), a.width(), length,
-                    new SplittableRandom(RetrainSetup.seedOf(setup.cutoutSeed, globalStep, partition)));
-        }
-        return b;
     }
 
     @Override

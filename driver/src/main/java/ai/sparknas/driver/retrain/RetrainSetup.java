@@ -3,6 +3,7 @@ package ai.sparknas.driver.retrain;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.data.BatchPlan;
+import ai.sparknas.driver.data.Cutout;
 import ai.sparknas.driver.data.ImageDataset;
 import ai.sparknas.driver.data.Normalization;
 import ai.sparknas.driver.data.SearchData;
@@ -126,6 +127,17 @@ public final class RetrainSetup {
                 + architecture.width() + " classes=" + architecture.classes() + " auxiliary=" + architecture.auxiliary()
                 + " weights=" + network.weightLayout().size() + " stats=" + network.statsLayout().size()
                 + ai.sparknas.driver.search.SearchSetup.vectorBits();
+    }
+
+    /** A partition's batch with its cutout applied in place (when {@code retrain.cutout > 0}), seeded by (step, partition). */
+    public Shard.Batch cutout(Shard.Batch b, long globalStep, int partition) {
+        int length = config.retrain().cutout();
+        if (length > 0) {
+            Cutout.apply(b.images(), b.labels().length, architecture.inChannels(),
+                    architecture.height(), architecture.width(), length,
+                    new SplittableRandom(seedOf(cutoutSeed, globalStep, partition)));
+        }
+        return b;
     }
 
     /** A seed for one (step, partition) of a purpose's root seed: independent draws per shard and step. */

@@ -56,7 +56,7 @@ public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBy
                 dataBytes);
     }
 
-    /** The bytes-per-element-free size of a fresh kernel's pooled arrays after the step's passes on {@code n} zero images. */
+    /** A fresh kernel's pooled elements after the step's passes on {@code n} zero images. */
     private static long probe(SearchSetup setup, int n, boolean products) {
         try (NetworkKernel fresh = NetworkKernel.create(setup.space, 1, setup.config.compute().precision())) {
             INDArray w = fresh.initialWeights(1);
