@@ -235,6 +235,7 @@ public final class SparkMain {
     public static void main(String[] args) {
         int code = Main.run(new SparkMain(), args);
         if (code != 0) {
+            System.err.println("sparknas: exit code " + code); // what a Livy client reads from the batch log
             System.exit(code);
         }
         // success returns normally: YARN's ApplicationMaster reports an early System.exit as a failure

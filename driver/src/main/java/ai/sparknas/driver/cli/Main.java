@@ -3,9 +3,7 @@ package ai.sparknas.driver.cli;
 import ai.sparknas.driver.bench.Bench;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
-import ai.sparknas.driver.search.NonFiniteException;
 import ai.sparknas.driver.search.SearchRun;
-import ai.sparknas.driver.search.SearchSuspendedException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,13 +27,13 @@ import picocli.CommandLine.Parameters;
                 Main.Fidelity.class})
 public final class Main {
 
-    public static final int EXIT_CONFIG = 2;
-    public static final int EXIT_DATA = 3;
-    public static final int EXIT_DIVERGED = 4;
+    public static final int EXIT_CONFIG = ai.sparknas.driver.run.ExitCodes.CONFIG;
+    public static final int EXIT_DATA = ai.sparknas.driver.run.ExitCodes.DATA;
+    public static final int EXIT_DIVERGED = ai.sparknas.driver.run.ExitCodes.DIVERGED;
     /** Another launch of the same run holds its lease (run/RunLease): this one wrote nothing. */
-    public static final int EXIT_BUSY = 5;
+    public static final int EXIT_BUSY = ai.sparknas.driver.run.ExitCodes.BUSY;
     /** The launch's time or step budget ran out after a checkpoint: launch again to continue (EX_TEMPFAIL). */
-    public static final int EXIT_SUSPENDED = 75;
+    public static final int EXIT_SUSPENDED = ai.sparknas.driver.run.ExitCodes.SUSPENDED;
 
     /** Options shared by the commands (and by the spark-job commands). */
     public static class ConfigOptions {
@@ -236,30 +234,9 @@ public final class Main {
     public static int run(Object command, String... args) {
         CommandLine cl = new CommandLine(command);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            int code;
-            String kind;
-            if (ex instanceof ConfigException) {
-                code = EXIT_CONFIG;
-                kind = "configuration error";
-            } else if (ex instanceof ai.sparknas.driver.run.RunBusyException) {
-                code = EXIT_BUSY;
-                kind = "run in use";
-            } else if (ex instanceof java.nio.file.InvalidPathException) { // a path the file system cannot name
-                code = EXIT_CONFIG;
-                kind = "invalid path (check the path arguments and the path keys)";
-            } else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException) {
-                code = EXIT_DATA;
-                kind = "input/output error";
-            } else if (ex instanceof SearchSuspendedException) {
-                code = EXIT_SUSPENDED;
-                kind = "stopped";
-            } else if (ex instanceof NonFiniteException) {
-                code = EXIT_DIVERGED;
-                kind = "search diverged";
-            } else {
-                code = 1;
-                kind = "unexpected error";
-            }
+            ai.sparknas.driver.run.ExitCodes.Outcome o = ai.sparknas.driver.run.ExitCodes.of(ex);
+            int code = o.code();
+            String kind = o.kind();
             cmd.getErr().println("sparknas: " + kind + ": " + ex.getMessage());
             if (code == 1) {
                 ex.printStackTrace(cmd.getErr());

@@ -78,7 +78,8 @@ public final class ReportWriter {
         if (run.exists(FIDELITY)) {
             data.set("fidelity", fidelity(new String(run.read(FIDELITY), StandardCharsets.UTF_8), run.describe(FIDELITY)));
         }
-        String html = html(runId, finished, genotype, config, normalSvg, reduceSvg, data);
+        String html = html(runId, (finished ? "finished" : "in progress (genotype of the last epoch)") + liveStatus(run),
+                genotype, config, normalSvg, reduceSvg, data);
         run.writeAtomically("report.html", html.getBytes(StandardCharsets.UTF_8));
         return run.describe("report.html");
     }
@@ -228,12 +229,30 @@ public final class ReportWriter {
         }
     }
 
-    private static String html(String runId, boolean finished, Genotype g, String config, String normalSvg,
+    /**
+     * A link to the run's {@code status.json} (run/RunStatus) with the state and time it last recorded;
+     * "" when the run has none (written before status files existed).
+     */
+    static String liveStatus(RunStorage run) throws IOException {
+        if (!run.exists(ai.sparknas.driver.run.RunStatus.FILE)) {
+            return "";
+        }
+        String state = "unreadable";
+        try {
+            JsonNode n = JSON.readTree(run.read(ai.sparknas.driver.run.RunStatus.FILE));
+            state = n.path("state").asText("?") + ", updated " + n.path("updated_at").asText("?");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // a damaged status file must not stop the report: it is replaced at the run's next update
+        }
+        return " · live status: <a href=\"status.json\">status.json</a> (" + CellDrawing.escape(state) + ")";
+    }
+
+    private static String html(String runId, String status, Genotype g, String config, String normalSvg,
                                String reduceSvg, ObjectNode data) throws IOException {
         String echarts = echarts();
         String template = template("report-template.html");
         return template.replace("{{TITLE}}", CellDrawing.escape("sparknas run " + runId))
-                .replace("{{STATUS}}", finished ? "finished" : "in progress (genotype of the last epoch)")
+                .replace("{{STATUS}}", status)
                 .replace("{{GENOTYPE}}", CellDrawing.escape(GenotypeFormat.toDartsText(g)))
                 .replace("{{CONFIG}}", CellDrawing.escape(config))
                 .replace("{{NORMAL_SVG}}", normalSvg).replace("{{REDUCE_SVG}}", reduceSvg)

@@ -104,7 +104,7 @@ public final class RetrainReport {
         }
         String html = ReportWriter.template("retrain-report-template.html")
                 .replace("{{TITLE}}", CellDrawing.escape("sparknas re-training " + runId))
-                .replace("{{STATUS}}", finished ? "finished" : "in progress")
+                .replace("{{STATUS}}", (finished ? "finished" : "in progress") + ReportWriter.liveStatus(run))
                 .replace("{{SOURCE}}", source)
                 .replace("{{GENOTYPE}}", CellDrawing.escape(genotypeText))
                 .replace("{{CONFIG}}", CellDrawing.escape(config(run)))

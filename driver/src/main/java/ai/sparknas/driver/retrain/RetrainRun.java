@@ -8,6 +8,7 @@ import ai.sparknas.driver.run.Checkpoint;
 import ai.sparknas.driver.run.Checkpoints;
 import ai.sparknas.driver.run.RunConflictException;
 import ai.sparknas.driver.run.RunDirectory;
+import ai.sparknas.driver.run.RunStatus;
 import ai.sparknas.driver.search.NonFiniteException;
 import ai.sparknas.driver.search.SearchRun;
 import ai.sparknas.driver.search.SearchSuspendedException;
@@ -107,12 +108,25 @@ public final class RetrainRun {
     public static ObjectNode execute(RunDirectory run, RetrainSetup setup, RetrainOracle oracle, String where,
                                      ObjectNode dataFiles, int testExamples, PrintStream progress) throws IOException {
         try (run) { // the run's lease is released when this launch ends, however it ends
-            return executeLeased(run, setup, oracle, where, dataFiles, testExamples, progress);
+            RunStatus status = new RunStatus(run.storage(), "retrain", run.id(), where);
+            status.put("genotype", setup.genotype.text());
+            ObjectNode result;
+            try {
+                result = executeLeased(run, setup, oracle, where, dataFiles, testExamples, progress, status);
+            } catch (IOException | RuntimeException | Error e) {
+                status.endedBy(e);
+                throw e;
+            }
+            status.update(JSON.createObjectNode().put("test_accuracy", result.path("test_accuracy").asDouble())
+                    .put("test_loss", result.path("test_loss").asDouble()));
+            status.endedBy(null);
+            return result;
         }
     }
 
     private static ObjectNode executeLeased(RunDirectory run, RetrainSetup setup, RetrainOracle oracle, String where,
-                                     ObjectNode dataFiles, int testExamples, PrintStream progress) throws IOException {
+                                     ObjectNode dataFiles, int testExamples, PrintStream progress, RunStatus status)
+            throws IOException {
         SearchConfig cfg = setup.config;
         var r = cfg.retrain();
         DiscreteKernel net = setup.network;
@@ -177,6 +191,7 @@ public final class RetrainRun {
             run.truncateLines("metrics.jsonl", 0);
         }
         SearchRun.Budget budget = new SearchRun.Budget(cfg);
+        status.started(epochs, steps, globalStep);
         long metricsLines = resume.map(Checkpoint::metricsLines).orElse(0L);
         GradientSums test = null;
         double launchSeconds = 0;
@@ -201,7 +216,11 @@ public final class RetrainRun {
                     sums[3] += s.count();
                     sums[4] += seconds;
                     boolean epochEnds = step + 1 == steps;
-                    if (globalStep % cfg.run().logEvery() == 0 || epochEnds) {
+                    boolean report = globalStep % cfg.run().logEvery() == 0 || epochEnds;
+                    status.step(epoch, step, globalStep, launchSeconds / launchSteps, JSON.createObjectNode()
+                            .put("train_loss", s.lossSum() / s.count()).put("train_acc", (double) s.correct() / s.count())
+                            .put("lr", lr).put("drop_path", drop), report && !epochEnds);
+                    if (report) {
                         ObjectNode n = JSON.createObjectNode().put("type", "step").put("epoch", epoch + 1)
                                 .put("step", step + 1).put("global_step", globalStep)
                                 .put("train_loss", s.lossSum() / s.count())
@@ -224,6 +243,12 @@ public final class RetrainRun {
                         boolean evaluate = (epoch + 1) % r.evalEvery() == 0 || last;
                         test = evaluate ? evaluate(oracle, w, stats, progress) : null;
                         metricsLines += write(metrics, epochLine(setup, epoch, lr, drop, sums, test));
+                        ObjectNode epochEnd = JSON.createObjectNode().put("epoch_done", epoch + 1)
+                                .put("epoch_train_loss", sums[0] / sums[3]).put("epoch_train_acc", sums[2] / sums[3]);
+                        if (test != null) {
+                            epochEnd.put("test_loss", test.meanLoss()).put("test_accuracy", test.accuracy());
+                        }
+                        status.update(epochEnd);
                         progress.println(String.format(Locale.ROOT, "retrain epoch %d/%d done in %s | train loss %.4f"
                                         + " acc %.3f%s", epoch + 1, epochs, duration(sums[4]), sums[0] / sums[3],
                                 sums[2] / sums[3], test == null ? "" : String.format(Locale.ROOT,

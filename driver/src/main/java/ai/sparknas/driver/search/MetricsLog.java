@@ -28,6 +28,7 @@ public final class MetricsLog implements StepListener, AutoCloseable {
     private long steps;
     private long lines;
     private java.util.function.Supplier<Object> stepDetails;
+    private ai.sparknas.driver.run.RunStatus status;
 
     /**
      * @param out   the metrics file opened for appending
@@ -62,9 +63,19 @@ public final class MetricsLog implements StepListener, AutoCloseable {
         }
         write(n);
         boolean last = s.step() + 1 == s.steps();
-        if (s.globalStep() % logEvery == 0 || last) {
+        boolean report = s.globalStep() % logEvery == 0 || last;
+        double perStep = stepSeconds / steps;
+        if (status != null) {
+            status.put("genotype", GenotypeFormat.toDartsText(s.genotype()));
+            status.step(s.epoch(), s.step(), s.globalStep(), perStep, JSON.createObjectNode()
+                    .put("train_loss", s.trainLoss()).put("train_acc", s.trainAcc()).put("val_loss", s.valLoss())
+                    .put("val_acc", s.valAcc()).put("alpha_entropy", s.alphaEntropy())
+                    .put("skip_connect_normal", s.normalSkips())
+                    .put("skip_connect_reduce", ai.sparknas.driver.genotype.Genotypes.count(s.genotype(), true,
+                            "skip_connect")), report);
+        }
+        if (report) {
             long remaining = (long) s.epochs() * s.steps() - s.globalStep();
-            double perStep = stepSeconds / steps;
             progress.println(String.format(Locale.ROOT,
                     "epoch %d/%d step %d/%d | train loss %.4f acc %.3f | val loss %.4f acc %.3f | lr %.5f"
                             + " | H(α) %.4f | skip %d | %.2f s/step | ETA %s",
@@ -79,6 +90,11 @@ public final class MetricsLog implements StepListener, AutoCloseable {
      */
     public void setStepDetails(java.util.function.Supplier<Object> details) {
         this.stepDetails = details;
+    }
+
+    /** Keeps {@code status} (status.json) up to date: every {@code logEvery} steps and at each epoch end. */
+    public void setStatus(ai.sparknas.driver.run.RunStatus status) {
+        this.status = status;
     }
 
     @Override
@@ -101,6 +117,16 @@ public final class MetricsLog implements StepListener, AutoCloseable {
         n.set("alpha_normal", JSON.valueToTree(e.alphaNormal()));
         n.set("alpha_reduce", JSON.valueToTree(e.alphaReduce()));
         write(n);
+        if (status != null) {
+            ObjectNode epochEnd = JSON.createObjectNode().put("epoch_done", e.epoch() + 1)
+                    .put("epoch_train_acc", e.trainAcc()).put("epoch_val_acc", e.valAcc());
+            if (st != null) {
+                epochEnd.put("supernet_acc", st.superAcc()).put("subnet_acc", st.subAcc())
+                        .put("optimization_gap", st.gap());
+            }
+            status.put("genotype", GenotypeFormat.toDartsText(e.genotype()));
+            status.update(epochEnd);
+        }
         progress.println(String.format(Locale.ROOT, "epoch %d/%d done in %s | train acc %.3f | val acc %.3f%s"
                         + " | skip normal %d reduce %d | H(α) %.4f | genotype %s",
                 e.epoch() + 1, e.epochs(), duration(e.seconds()), e.trainAcc(), e.valAcc(),

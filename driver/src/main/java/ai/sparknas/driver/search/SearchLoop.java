@@ -112,7 +112,7 @@ public final class SearchLoop {
                 listener.onStep(new StepListener.Step(epoch, schedule.epochs(), step, stepsPerEpoch, globalStep,
                         r.train().meanLoss(), r.train().accuracy(), r.val().meanLoss(), r.val().accuracy(), lr,
                         r.gradNorm(), summary.meanEntropy(state.alpha()), AlphaSummary.normalSkips(genotype),
-                        (System.nanoTime() - t0) / 1e9, r.hypergradient()));
+                        (System.nanoTime() - t0) / 1e9, r.hypergradient(), genotype));
                 boolean epochEnded = step + 1 == stepsPerEpoch;
                 if (epochEnded) {
                     listener.onEpoch(new StepListener.Epoch(epoch, schedule.epochs(), sums[0] / stepsPerEpoch,

@@ -9,6 +9,7 @@ import ai.sparknas.driver.run.Checkpoint;
 import ai.sparknas.driver.run.Checkpoints;
 import ai.sparknas.driver.run.RunConflictException;
 import ai.sparknas.driver.run.RunDirectory;
+import ai.sparknas.driver.run.RunStatus;
 import ai.sparknas.kernels.grad.GradientOracle;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -79,12 +80,22 @@ public final class SearchRun {
     public static Genotype execute(RunDirectory run, SearchSetup setup, GradientOracle oracle, String where,
                                    Supplier<Object> stepDetails, PrintStream progress) throws IOException {
         try (run) { // the run's lease is released when this launch ends, however it ends
-            return executeLeased(run, setup, oracle, where, stepDetails, progress);
+            RunStatus status = new RunStatus(run.storage(), "search", run.id(), where);
+            Genotype g;
+            try {
+                g = executeLeased(run, setup, oracle, where, stepDetails, progress, status);
+            } catch (IOException | RuntimeException | Error e) {
+                status.endedBy(e);
+                throw e;
+            }
+            status.endedBy(null);
+            return g;
         }
     }
 
     private static Genotype executeLeased(RunDirectory run, SearchSetup setup, GradientOracle oracle, String where,
-                                   Supplier<Object> stepDetails, PrintStream progress) throws IOException {
+                                   Supplier<Object> stepDetails, PrintStream progress, RunStatus status)
+            throws IOException {
         SearchConfig cfg = setup.config;
         progress.println(String.format(Locale.ROOT,
                 "search: %s estimator, %d cells, C %d, %d weights, %d+%d records, batch %d in %d partition(s), %d epochs x %d steps, %s",
@@ -125,11 +136,13 @@ public final class SearchRun {
             run.truncateLines("metrics.jsonl", 0);
         }
         Budget budget = new Budget(cfg);
+        status.started(cfg.search().epochs(), setup.stepsPerEpoch, start.globalStep());
         Genotype genotype;
         try (MetricsLog log = new MetricsLog(run.storage().append("metrics.jsonl"),
                 resume.map(Checkpoint::metricsLines).orElse(0L), progress, cfg.run().logEvery(),
                 cfg.monitor().skipWarningThreshold())) {
             log.setStepDetails(stepDetails);
+            log.setStatus(status);
             int every = cfg.checkpointing().everySteps();
             int epochs = cfg.search().epochs();
             genotype = setup.loop(oracle, log).run(state, start, (s, next, epochEnded) -> {

@@ -7,11 +7,12 @@ public interface StepListener {
 
     /**
      * Metrics of one step (losses are batch means); {@code hypergradient} holds the estimator's
-     * diagnostics ({@code correction_ratio}, {@code cos_g_g1}, ...; empty for first order).
+     * diagnostics ({@code correction_ratio}, {@code cos_g_g1}, ...; empty for first order);
+     * {@code genotype} is the one α derives after the step.
      */
     record Step(int epoch, int epochs, int step, int steps, long globalStep, double trainLoss, double trainAcc,
                 double valLoss, double valAcc, double lr, double gradNorm, double alphaEntropy, int normalSkips,
-                double seconds, java.util.Map<String, Double> hypergradient) {
+                double seconds, java.util.Map<String, Double> hypergradient, Genotype genotype) {
     }
 
     /**
