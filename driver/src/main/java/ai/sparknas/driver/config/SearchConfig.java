@@ -82,6 +82,19 @@ public final class SearchConfig {
     }
 
     /**
+     * {@code sparknas.livy}: the Livy client's settings ({@code sparknas-livy}); the job reads none of
+     * them. Environment variables that win over them are applied by the client.
+     *
+     * @param conf    extra Spark settings, {@code key=value}
+     * @param headers extra HTTP headers, {@code Name: value}
+     */
+    public record Livy(String url, String user, List<String> headers, String jar, String proxyUser, String driverMemory,
+                       int driverCores, String executorMemory, int executorCores, int numExecutors, String queue,
+                       List<String> conf, java.time.Duration pollInitial, java.time.Duration pollMax,
+                       java.time.Duration timeout) {
+    }
+
+    /**
      * {@code sparknas.data}. Paths are already resolved against {@link #dir()} (relative entries are
      * prefixed with it; absolute paths and URIs with a scheme are kept as written).
      *
@@ -259,6 +272,7 @@ public final class SearchConfig {
     private final Monitor monitor;
     private final Spark spark;
     private final Checkpointing checkpointing;
+    private final Livy livy;
     private final Retrain retrain;
 
     private SearchConfig(Config resolved) {
@@ -278,6 +292,11 @@ public final class SearchConfig {
         this.checkpointing = new Checkpointing(v.i("checkpoint.every-steps"),
                 v.i("checkpoint.keep"));
         this.retrain = readRetrain(v, data);
+        this.livy = new Livy(v.str("livy.url"), v.str("livy.user"), v.strList("livy.headers"), v.str("livy.jar"),
+                v.str("livy.proxy-user"), v.str("livy.driver-memory"), v.i("livy.driver-cores"),
+                v.str("livy.executor-memory"), v.i("livy.executor-cores"), v.i("livy.num-executors"),
+                v.str("livy.queue"), v.strList("livy.conf"), v.dur("livy.poll-initial"), v.dur("livy.poll-max"),
+                v.dur("livy.timeout"));
     }
 
     // ------------------------------------------------------------------ factories
@@ -395,6 +414,11 @@ public final class SearchConfig {
     /** @return {@code sparknas.checkpoint} */
     public Checkpointing checkpointing() {
         return checkpointing;
+    }
+
+    /** @return {@code sparknas.livy} */
+    public Livy livy() {
+        return livy;
     }
 
     /** @return {@code sparknas.spark} */
@@ -874,6 +898,21 @@ public final class SearchConfig {
                 throw bad(rel, "must not contain a NUL character (at position " + s.indexOf('\0') + ")");
             }
             return s;
+        }
+
+        /** A DURATION key ({@code 500ms}, {@code 15s}, {@code 7h}), not negative. */
+        java.time.Duration dur(String rel) {
+            declared(rel, ConfigSchema.Type.DURATION);
+            java.time.Duration d;
+            try {
+                d = c.getDuration(ROOT + "." + rel);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw bad(rel, "must be a duration such as 500ms, 15s or 2m", e);
+            }
+            if (d.isNegative()) {
+                throw bad(rel, "must not be negative");
+            }
+            return d;
         }
 
         boolean bool(String rel) {

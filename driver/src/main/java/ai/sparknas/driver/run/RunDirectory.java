@@ -210,7 +210,7 @@ public final class RunDirectory implements AutoCloseable {
         }
         List<String> out = new ArrayList<>();
         for (String k : keys) {
-            if (LAUNCH_KEYS.contains(k)) {
+            if (LAUNCH_KEYS.contains(k) || k.startsWith("sparknas.livy.")) { // livy.*: the client's, not the job's
                 continue;
             }
             Object a = stored.hasPath(k) ? stored.getValue(k).unwrapped() : null;

@@ -388,7 +388,7 @@ class SearchConfigTest {
             }
         }
         assertEquals(SearchConfig.knownKeys().size(), values);
-        assertEquals(71, values);
+        assertEquals(ConfigSchema.KEYS.size(), values);
     }
 
     @Test

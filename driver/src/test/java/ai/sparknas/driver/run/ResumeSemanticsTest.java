@@ -34,15 +34,15 @@ class ResumeSemanticsTest {
     }
 
     @Test
-    void aMovedRunDirectoryWithOtherThreadCountsResumesWithoutForce(@TempDir Path tmp) throws Exception {
+    void aMovedRunDirectoryWithOtherThreadCountsAndLivySettingsResumesWithoutForce(@TempDir Path tmp) throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8);
         assertThrows(SearchSuspendedException.class,
                 () -> SearchRun.execute(tiny(tmp.resolve("a"), "r", "compute.threads=1", "run.max-steps=1"), progress));
         Files.move(tmp.resolve("a"), tmp.resolve("b"));
         Files.move(tmp.resolve("b/r"), tmp.resolve("b/moved"));
-        SearchRun.execute(tiny(tmp.resolve("b"), "moved", "compute.threads=2", "spark.kernel-threads=2"), false,
-                progress);
+        SearchRun.execute(tiny(tmp.resolve("b"), "moved", "compute.threads=2", "spark.kernel-threads=2",
+                "livy.url=\"http://elsewhere:8998\"", "livy.driver-memory=8g"), false, progress);
         String printed = log.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("resuming after step 1"), printed);
         assertTrue(Files.exists(tmp.resolve("b/moved/genotype.json")));
