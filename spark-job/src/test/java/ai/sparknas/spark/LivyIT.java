@@ -236,4 +236,40 @@ class LivyIT {
         Launch.Result w = client(env, "unreachable-wait.log", 60, "wait", "0");
         assertEquals(3, w.exitCode(), w.output());
     }
+
+    @Test
+    @Order(5)
+    void theNotebookRunsHeadlessToTheHeatMapAndTheGenotype() throws Exception {
+        Map<String, String> env = env();
+        env.put("SPARKNAS_RUN_OUTPUT", dir.resolve("runs").toString());
+        env.put("SPARKNAS_RUN_ID", "notebook");
+        env.put("SPARKNAS_CONFIG", Launch.ROOT.resolve("conf/search-fashion-mnist.conf").toString());
+        env.put("SPARKNAS_DRIVER_MEMORY", "2g");
+        env.put("SPARKNAS_OVERRIDES", "[\"search.epochs=1\", \"search.steps-per-epoch=2\", \"search.batch=8\","
+                + " \"search.channels=4\", \"search.layers=3\", \"data.limit=128\", \"run.log-every=1\"]");
+        env.put("PYDEVD_DISABLE_FILE_VALIDATION", "1");
+        Path executed = dir.resolve("executed.ipynb");
+        Launch.Result r = Launch.run(List.of("jupyter-nbconvert", "--to", "notebook", "--execute",
+                "deploy/livy/search.ipynb", "--output", executed.toString()), env, dir.resolve("nbconvert.log"), 600);
+        assertEquals(0, r.exitCode(), "jupyter-nbconvert (Debian's jupyter-nbconvert and python3-ipykernel, which"
+                + " deploy/bin/test installs) failed: " + r.output());
+        StringBuilder text = new StringBuilder();
+        String html = null;
+        for (JsonNode cell : JSON.readTree(executed.toFile()).path("cells")) {
+            for (JsonNode o : cell.path("outputs")) {
+                o.path("text").forEach(t -> text.append(t.asText()));
+                if (o.path("data").has("text/html")) {
+                    StringBuilder h = new StringBuilder();
+                    o.path("data").path("text/html").forEach(t -> h.append(t.asText()));
+                    html = h.toString();
+                }
+            }
+        }
+        assertTrue(text.toString().contains("batch success | finished"), text.toString());
+        String genotype = Files.readString(dir.resolve("runs/notebook/genotype.txt")).strip();
+        assertTrue(text.toString().contains(genotype), "the notebook prints the run's genotype: " + text);
+        assertTrue(html != null && html.contains("normal cell, epoch 1") && html.contains("reduction cell, epoch 1"),
+                String.valueOf(html));
+        assertEquals(2 * 14, html.split("<th>edge ").length - 1, "14 edges per cell type: " + html);
+    }
 }
