@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The Livy client against a real Livy 0.7.1 server (deploy/livy/server, started by deploy/livy/livy-server
  * on 127.0.0.1) running the packaged jar on the assembled Spark: a search to success; a batch killed
  * mid-run (SIGTERM: checkpoint, exit 75, mirrored by a concurrent {@code wait}) that a new batch resumes
- * to the same bits as the straight run; a jar outside the server's whitelist; an unreachable server.
+ * to the same bits as the straight run; a budget stop (wait exits 75); a jar outside the server's
+ * whitelist or missing; an unreachable server; the notebook executed headless.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -208,6 +209,16 @@ class LivyIT {
 
     @Test
     @Order(3)
+    void aBudgetStopEndsTheBatchDeadAndWaitExits75() throws Exception {
+        Launch.Result r = client(env(), "budget.log", 300, submit("budget", "run.max-steps=1", "--wait"));
+        assertEquals(75, r.exitCode(), r.output());
+        assertTrue(r.output().contains("ended dead: the job exited with 75") && r.output().contains(
+                "submit the same arguments again to resume"), r.output());
+        assertEquals("suspended", status("budget").path("state").asText());
+    }
+
+    @Test
+    @Order(4)
     void aJarOutsideTheWhitelistIsRefusedNamingTheSetting() throws Exception {
         Map<String, String> env = env();
         Path outside = dir.resolve("elsewhere.jar");
@@ -220,10 +231,16 @@ class LivyIT {
                 r.output());
         assertTrue((System.nanoTime() - t0) / 1e9 < 30, "refused within seconds");
         assertTrue(Files.notExists(dir.resolve("runs/outside")), "nothing ran");
+
+        env.put("SPARKNAS_LIVY_JAR", jar.resolveSibling("missing.jar").toString());
+        Launch.Result missing = client(env, "missing.log", 60, submit("missing"));
+        assertEquals(2, missing.exitCode(), missing.output());
+        assertTrue(missing.output().contains("SPARKNAS_LIVY_JAR = " + jar.resolveSibling("missing.jar")
+                + " does not exist"), missing.output());
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void anUnreachableServerFailsInSecondsNamingTheSetting() throws Exception {
         Map<String, String> env = env();
         env.put("SPARKNAS_LIVY_URL", "http://127.0.0.1:9");
@@ -238,7 +255,7 @@ class LivyIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theNotebookRunsHeadlessToTheHeatMapAndTheGenotype() throws Exception {
         Map<String, String> env = env();
         env.put("SPARKNAS_RUN_OUTPUT", dir.resolve("runs").toString());
