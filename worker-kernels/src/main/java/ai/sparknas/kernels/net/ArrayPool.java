@@ -39,9 +39,19 @@ final class ArrayPool {
         return a;
     }
 
+    /**
+     * Test hook: with {@code -Dsparknas.test.poison-released=true} an array given back early is filled
+     * with NaN, so that a kernel reading a released tensor (or not writing all of an array it takes to
+     * overwrite) turns every result it touches into NaN instead of going unnoticed.
+     */
+    private static final boolean POISON = Boolean.getBoolean("sparknas.test.poison-released");
+
     /** Takes back one lent array before the pass ends (its holder will not touch it again). */
     synchronized void giveBack(double[] a) {
         if (lent.remove(a)) {
+            if (POISON) {
+                java.util.Arrays.fill(a, Double.NaN);
+            }
             free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
         }
     }

@@ -186,7 +186,7 @@ final class BatchNorm {
                             dy, dyt, dxt, sumDy / m, sumDyXhat / m);
                 }
             });
-        });
+        }, affine ? new Tensor[] {out, xhat} : new Tensor[] {out}); // each once: x̂ is the output without γ, β
         return out;
     }
 

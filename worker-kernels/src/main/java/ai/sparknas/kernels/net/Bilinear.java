@@ -52,7 +52,7 @@ interface Bilinear {
                     op.transpose(w, x.t, dy, null, t.weightGradTangent);
                 }
             }
-        });
+        }, y);
         return y;
     }
 }

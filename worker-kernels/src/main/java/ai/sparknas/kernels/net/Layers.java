@@ -105,7 +105,7 @@ final class Layers {
         t.onBackward(() -> {
             split(y.gradOrNull(), parts, c, plane, Tensor::grad);
             split(y.tangentGradOrNull(), parts, c, plane, Tensor::tangentGrad);
-        });
+        }, y);
         return y;
     }
 
@@ -173,7 +173,7 @@ final class Layers {
             if (dyt != null) {
                 spread(t, terms, idx, coef, dyt, Tensor::tangentGrad, per);
             }
-        });
+        }, y);
         return y;
     }
 

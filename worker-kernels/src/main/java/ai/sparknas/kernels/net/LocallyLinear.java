@@ -32,7 +32,7 @@ interface LocallyLinear {
             if (dyt != null) {
                 op.transpose(dyt, x.tangentGrad());
             }
-        });
+        }, y);
         return y;
     }
 }

@@ -95,18 +95,40 @@ final class Tape {
         }
     }
 
-    /** Registers the backward step of the op just computed (only when the pass is recorded). */
-    void onBackward(Runnable step) {
+    /**
+     * Registers the backward step of the op just computed (only when the pass is recorded) and the
+     * tensors it created, which die with it: once the step has run, their values, gradients and
+     * tangents go back to the pool. Steps run in reverse order, so every reader of an op's output (its
+     * consumers' steps) has run before the op's own step; the arrays are then free for the gradients of
+     * the ops still ahead, and a pass's peak is about its activations once instead of activations plus
+     * gradients. Only tensors the op allocated may be given: never one that shares an input's arrays.
+     */
+    void onBackward(Runnable step, Tensor... created) {
         if (recording) {
             backward.add(step);
+            released.add(created);
         }
     }
 
-    /** Runs the recorded backward steps in reverse order. */
+    private final List<Tensor[]> released = new ArrayList<>();
+
+    /**
+     * false keeps every array until the pass ends (the behaviour before early release): for
+     * ActivationReleaseTest and for measuring the memory it saves ({@code -Dsparknas.kernels.keep-activations=true}).
+     */
+    static volatile boolean releaseEarly = !Boolean.getBoolean("sparknas.kernels.keep-activations");
+
+    /** Runs the recorded backward steps in reverse order, releasing each step's tensors after it. */
     void backward() {
         for (int i = backward.size() - 1; i >= 0; i--) {
             backward.get(i).run();
             backward.set(i, null); // lets the activations the closure held be collected early
+            if (releaseEarly) {
+                for (Tensor x : released.get(i)) {
+                    x.release();
+                }
+            }
+            released.set(i, null);
         }
     }
 

@@ -75,6 +75,20 @@ final class Tensor {
         tg = null;
     }
 
+    /**
+     * Returns every array of this tensor (value, gradient and their tangents) to the pool: the tensor
+     * must not be read again (see {@link Tape#onBackward}). A tensor over plain arrays keeps them.
+     */
+    void release() {
+        if (pool != null) {
+            pool.giveBack(v);
+            if (t != null) {
+                pool.giveBack(t);
+            }
+        }
+        releaseGrad();
+    }
+
     /** The tangent of the value, zero-filled on first call. */
     double[] tangent() {
         if (t == null) {
