@@ -155,4 +155,41 @@ class LivyClientTest {
         e = assertThrows(LivyException.class, () -> BatchRequest.of(settings(Map.of()), "n", List.of("search")));
         assertTrue(e.getMessage().contains("set SPARKNAS_LIVY_JAR or livy.jar"), e.getMessage());
     }
+
+    @Test
+    void submitFixesTheRunIdMakesTheOutputAbsoluteAndKeepsLivyKeysToItself() throws Exception {
+        body = "{\"id\": 3, \"state\": \"starting\"}";
+        Map<String, String> oldEnv = LivyMain.env;
+        java.io.PrintStream oldOut = LivyMain.out;
+        java.io.PrintStream oldErr = LivyMain.err;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try {
+            LivyMain.env = Map.of(LivySettings.ENV_URL, "http://127.0.0.1:" + server.getAddress().getPort(),
+                    LivySettings.ENV_JAR, "hdfs:///lib/app.jar");
+            LivyMain.out = new java.io.PrintStream(out, true, StandardCharsets.UTF_8);
+            LivyMain.err = new java.io.PrintStream(err, true, StandardCharsets.UTF_8);
+            int code = LivyMain.run("submit", "retrain", "--genotype", "DARTS_V2", "run.output=rel/runs",
+                    "livy.executor-memory=3g", "retrain.epochs=1");
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        } finally {
+            LivyMain.env = oldEnv;
+            LivyMain.out = oldOut;
+            LivyMain.err = oldErr;
+        }
+        assertEquals("3", out.toString(StandardCharsets.UTF_8).strip(), "the batch id alone on stdout");
+        var sent = new com.fasterxml.jackson.databind.ObjectMapper().readTree(requests.get(0).get("body"));
+        List<String> args = new ArrayList<>();
+        sent.path("args").forEach(a -> args.add(a.asText()));
+        String abs = java.nio.file.Path.of("rel/runs").toAbsolutePath().normalize().toString();
+        assertEquals(List.of("retrain", "--genotype", "DARTS_V2", "run.output=rel/runs", "retrain.epochs=1"),
+                args.subList(0, 5));
+        assertEquals("run.output=" + abs, args.get(5), "a relative local output is made absolute (the last wins)");
+        assertTrue(args.get(6).matches("run\\.id=retrain-\\d{8}-\\d{6}"), args.toString());
+        assertTrue(args.stream().noneMatch(a -> a.startsWith("livy.")), "livy.* keys stay with the client: " + args);
+        assertEquals("3g", sent.path("executorMemory").asText());
+        assertTrue(sent.path("name").asText().startsWith("sparknas retrain retrain-"), sent.toString());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("run directory " + abs + "/retrain-"),
+                err.toString(StandardCharsets.UTF_8));
+    }
 }
