@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,7 +130,7 @@ public final class LivyMain {
             RunDirectory.Kind kind = command.equals("search") ? RunDirectory.Kind.SEARCH : RunDirectory.Kind.RETRAIN;
             String runId = RunDirectory.id(cfg, kind);
             String output = cfg.run().output();
-            boolean local = URI.create(output.replace('\\', '/').replace(" ", "%20")).getScheme() == null;
+            boolean local = !output.matches("[A-Za-z][A-Za-z0-9+.-]*:.*"); // no scheme: a path (hdfs://, file:/ are URIs)
             if (local && !Path.of(output).isAbsolute()) {
                 output = Path.of(output).toAbsolutePath().normalize().toString();
                 err.println("sparknas-livy: run.output is relative; the driver would resolve it against the Livy server's"
