@@ -5,7 +5,9 @@ only through Livy. Each DAG run submits the same sparknas run (fixed run.id) as 
 budget. The job exits 0 when the search is finished and 75 after writing a checkpoint when its budget runs
 out (or when Livy kills it: SIGTERM); Livy reports both 75 and any failure as state "dead", so the
 operator reads the job's own exit code from the batch log (its last line, "sparknas: exit code N") and
-marks a budget stop as skipped: the next slice resumes the run. Any other exit fails the task (2 config,
+marks a budget stop as skipped: the next slice resumes the run (the batch log holds the driver's output in
+client deploy mode, Livy's default; in YARN cluster mode read the exit code from the run's status.json, which
+records it with the batch name as app_name). Any other exit fails the task (2 config,
 3 data/I-O or corrupt checkpoints, 4 diverged, 5 the run is busy in another launch). Requires
 apache-airflow-providers-apache-livy and a Livy connection ("livy_default").
 """

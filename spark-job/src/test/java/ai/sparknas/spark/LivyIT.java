@@ -213,7 +213,7 @@ class LivyIT {
         Launch.Result r = client(env(), "budget.log", 300, submit("budget", "run.max-steps=1", "--wait"));
         assertEquals(75, r.exitCode(), r.output());
         assertTrue(r.output().contains("ended dead: the job exited with 75") && r.output().contains(
-                "submit the same arguments again to resume"), r.output());
+                "submit the same arguments again, with run.id=budget, to resume"), r.output());
         assertEquals("suspended", status("budget").path("state").asText());
     }
 

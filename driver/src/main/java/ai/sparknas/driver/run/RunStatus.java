@@ -48,7 +48,10 @@ public final class RunStatus {
         node.put("kind", kind).put("run_id", runId).put("state", State.RUNNING.json()).putNull("exit_code")
                 .putNull("message").put("backend", backend).put("host", host())
                 .put("pid", ProcessHandle.current().pid()).put("started_at", Instant.now().toString())
-                .putNull("first_step_at");
+                .putNull("first_step_at")
+                // spark-submit sets it from --name (a Livy batch's name): a client tells this launch's file
+                // from an earlier launch's by it
+                .put("app_name", System.getProperty("spark.app.name"));
         node.set("latest", latest);
     }
 
@@ -97,24 +100,14 @@ public final class RunStatus {
         write();
     }
 
-    /**
-     * Records how a launch ended from what it threw (or finished, for null) and rethrows nothing; a
-     * failure to write the status is added to {@code failure} rather than replacing it.
-     */
+    /** Records how a launch ended from what it threw (or finished, for null); throws nothing. */
     public void endedBy(Throwable failure) {
-        try {
-            if (failure == null) {
-                ended(State.FINISHED, 0, null);
-            } else {
-                ExitCodes.Outcome o = ExitCodes.of(failure);
-                ended(o.code() == ExitCodes.SUSPENDED ? State.SUSPENDED : State.FAILED, o.code(), o.kind() + ": "
-                        + failure.getMessage());
-            }
-        } catch (UncheckedIOException e) {
-            if (failure == null) {
-                throw e;
-            }
-            failure.addSuppressed(e);
+        if (failure == null) {
+            ended(State.FINISHED, 0, null);
+        } else {
+            ExitCodes.Outcome o = ExitCodes.of(failure);
+            ended(o.code() == ExitCodes.SUSPENDED ? State.SUSPENDED : State.FAILED, o.code(), o.kind() + ": "
+                    + failure.getMessage());
         }
     }
 
@@ -123,15 +116,26 @@ public final class RunStatus {
         return node.deepCopy();
     }
 
+    /**
+     * Best effort: status.json only reports, so a failed write (a full disk, a flaky object store) is a
+     * warning on stderr, once per launch, and never fails or masks the run; checkpoints and results are
+     * written by their own code, which does fail on such errors.
+     */
     private void write() {
         node.put("updated_at", Instant.now().toString());
         try {
             storage.writeAtomically(FILE, (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n")
                     .getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + storage.describe(FILE) + ": " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            if (!warned) {
+                warned = true;
+                System.err.println("WARNING: cannot write " + storage.describe(FILE) + " (" + e.getMessage()
+                        + "); the run goes on without live status");
+            }
         }
     }
+
+    private boolean warned;
 
     private static String host() {
         try {

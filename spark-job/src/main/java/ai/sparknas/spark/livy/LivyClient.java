@@ -86,7 +86,14 @@ public final class LivyClient {
         URI uri = URI.create(settings.url() + path);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(settings.timeout())
                 .header("Content-Type", "application/json").header("Accept", "application/json");
-        settings.headers().forEach(b::header);
+        settings.headers().forEach((name, value) -> {
+            try {
+                b.header(name, value);
+            } catch (IllegalArgumentException e) { // Host, Connection, Content-Length, ...: set by the client itself
+                throw new LivyException(ExitCodes.CONFIG, "livy.headers / " + LivySettings.ENV_HEADERS + ": the header "
+                        + name + " cannot be set (" + e.getMessage() + "); remove it");
+            }
+        });
         if (!settings.user().isEmpty()) {
             b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                     (settings.user() + ":" + settings.password()).getBytes(StandardCharsets.UTF_8)));

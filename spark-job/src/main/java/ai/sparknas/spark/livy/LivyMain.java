@@ -119,6 +119,7 @@ public final class LivyMain {
             if (!command.equals("search") && !command.equals("retrain")) {
                 throw new LivyException(ExitCodes.CONFIG, "unknown command " + command + ": submit search or retrain");
             }
+            Duration waitTimeout = parse(timeout); // before anything is submitted
             List<String> jobKeys = new ArrayList<>();
             List<String> clientKeys = new ArrayList<>();
             for (String o : overrides) {
@@ -150,8 +151,10 @@ public final class LivyMain {
             if (from != null) {
                 args.addAll(List.of("--from", from.toAbsolutePath().normalize().toString()));
             }
-            if (genotype != null) {
-                args.addAll(List.of("--genotype", genotype));
+            if (genotype != null) { // a local genotype file by its absolute path: the driver runs elsewhere
+                boolean file = !genotype.contains("(") && java.nio.file.Files.isRegularFile(Path.of(genotype));
+                args.addAll(List.of("--genotype", file ? Path.of(genotype).toAbsolutePath().normalize().toString()
+                        : genotype));
             }
             if (force) {
                 args.add("--force");
@@ -168,7 +171,7 @@ public final class LivyMain {
             out.println(b.id());
             out.flush();
             if (waitToo) {
-                return new Follow(client, s, b.id(), runDir, parse(timeout)).run();
+                return new Follow(client, s, b.id(), runDir, waitTimeout).run();
             }
             return 0;
         }
@@ -258,7 +261,7 @@ public final class LivyMain {
             c.kill(id);
             out.println("batch " + id + " killed (it was " + b.state() + "); Livy forgets it now");
             // the job's SIGTERM handler checkpoints and exits 75; status.json says so once it has
-            settled(dir).ifPresent(j -> out.println(RunStatusProbe.summary(j) + (j.path("exit_code").asInt() == ExitCodes.SUSPENDED
+            settled(dir, b.name()).ifPresent(j -> out.println(RunStatusProbe.summary(j) + (j.path("exit_code").asInt() == ExitCodes.SUSPENDED
                     ? "; submit the same arguments again to resume" : "")));
             return 0;
         }
@@ -266,11 +269,18 @@ public final class LivyMain {
 
     /** Follows a batch: polls with backoff, prints new log lines and status changes, maps the end to an exit code. */
     static final class Follow {
+        /**
+         * Consecutive failed polls (server unreachable, HTTP 5xx) that {@code wait} rides out, once the server
+         * has answered, before giving up.
+         */
+        static final int TRANSIENT_FAILURES = 5;
+
         private final LivyClient client;
         private final LivySettings settings;
         private final int id;
         private final Duration timeout;
         private String runDir;
+        private String batchName;
 
         Follow(LivyClient client, LivySettings settings, int id, String runDir, Duration timeout) {
             this.client = client;
@@ -285,25 +295,40 @@ public final class LivyMain {
             LogFollower stderr = new LogFollower();
             List<String> seen = new ArrayList<>();
             String lastStatus = null;
-            Duration initial = positive(settings.keys().pollInitial(), Duration.ofSeconds(1));
-            Duration max = positive(settings.keys().pollMax(), Duration.ofSeconds(15));
+            Duration floor = Duration.ofMillis(100);
+            Duration initial = max(positive(settings.keys().pollInitial(), Duration.ofSeconds(1)), floor);
+            Duration longest = max(positive(settings.keys().pollMax(), Duration.ofSeconds(15)), initial);
             Duration sleep = initial;
             long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-            LivyClient.Batch b;
-            boolean deleted = false;
+            boolean known = false;
+            int failures = 0;
             while (true) {
+                LivyClient.Batch b;
+                LivyClient.Log log = null;
+                boolean deleted = false;
                 try {
                     b = client.batch(id);
+                    batchName = b.name();
+                    known = true;
+                    log = client.log(id);
+                    failures = 0;
                 } catch (LivyException e) {
-                    if (!e.getMessage().contains("has no batch") || seen.isEmpty() && lastStatus == null) {
+                    if (gone(e) && known) {
+                        b = new LivyClient.Batch(id, "killed", null, batchName); // deleted while we followed it
+                        deleted = true;
+                    } else if (known && e.exitCode() == ExitCodes.DATA && ++failures < TRANSIENT_FAILURES) {
+                        // a server that answered before and fails now (a restart, a 503): ride it out; one that
+                        // never answered is reported at once
+                        err.println("sparknas-livy: " + e.getMessage() + "; trying again (" + failures + " of "
+                                + (TRANSIENT_FAILURES - 1) + ")");
+                        pause(longest);
+                        continue;
+                    } else {
                         throw e;
                     }
-                    b = new LivyClient.Batch(id, "killed", null, null); // deleted while we followed it
-                    deleted = true;
                 }
                 boolean fresh = false;
-                if (!deleted) {
-                    LivyClient.Log log = client.log(id);
+                if (log != null) {
                     for (String line : stdout.next(log.stdout())) {
                         out.println(line);
                         seen.add(line);
@@ -318,7 +343,8 @@ public final class LivyMain {
                         runDir = runDirOf(seen);
                     }
                 }
-                Optional<JsonNode> st = deleted ? settled(runDir) : RunStatusProbe.read(runDir);
+                Optional<JsonNode> st = deleted ? settled(runDir, batchName)
+                        : RunStatusProbe.read(runDir).filter(j -> ofBatch(j, batchName)); // not an earlier launch's
                 String summary = st.map(RunStatusProbe::summary).orElse(null);
                 if (summary != null && !summary.equals(lastStatus)) {
                     err.println("status: " + summary);
@@ -333,11 +359,8 @@ public final class LivyMain {
                             + "; it keeps running (sparknas-livy wait " + id + " to follow it again)");
                     return EXIT_TIMEOUT;
                 }
-                sleep = fresh ? initial : min(sleep.multipliedBy(2), max);
-                try {
-                    Thread.sleep(sleep.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                sleep = fresh ? initial : min(sleep.multipliedBy(2), longest);
+                if (!pause(sleep)) {
                     return EXIT_TIMEOUT;
                 }
             }
@@ -361,8 +384,11 @@ public final class LivyMain {
             }
             String why;
             if (code != null) {
+                String runId = status.map(j -> j.path("run_id").asText(null)).orElse(
+                        runDir == null ? null : runDir.substring(runDir.lastIndexOf('/') + 1));
                 why = "the job exited with " + code + (code == ExitCodes.SUSPENDED ? " (stopped after a checkpoint: submit"
-                        + " the same arguments again to resume)" : "");
+                        + " the same arguments again" + (runId == null ? "" : ", with run.id=" + runId) + ", to resume)"
+                        : "");
             } else if (log.stream().anyMatch(l -> l.contains("does not exist") && l.contains(".jar"))) {
                 code = ExitCodes.CONFIG;
                 why = "spark-submit could not read the application jar on the Livy host (" + settings.jarSource()
@@ -375,15 +401,38 @@ public final class LivyMain {
             err.println("sparknas-livy: batch " + id + " ended " + b.state() + ": " + why);
             return code;
         }
+
+        private static boolean gone(LivyException e) {
+            return e.getMessage() != null && e.getMessage().contains("has no batch");
+        }
+
+        private static boolean pause(Duration d) {
+            try {
+                Thread.sleep(d.toMillis());
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Whether status.json was written by the launch of batch {@code batchName} (its {@code app_name},
+     * which spark-submit takes from the batch's name), not by an earlier launch of the same run; when
+     * the name is unknown, any file is taken.
+     */
+    static boolean ofBatch(JsonNode status, String batchName) {
+        return batchName == null || batchName.equals(status.path("app_name").asText(null));
     }
 
     /**
      * The run's status once it has left {@code running} (a killed batch's job checkpoints and exits on
      * SIGTERM within seconds), or as it is after 60 s.
      */
-    static Optional<JsonNode> settled(String runDir) {
+    static Optional<JsonNode> settled(String runDir, String batchName) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Optional<JsonNode> st = RunStatusProbe.read(runDir);
+        Optional<JsonNode> st = RunStatusProbe.read(runDir).filter(j -> ofBatch(j, batchName));
         while (st.isPresent() && st.get().path("state").asText().equals("running") && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(500);
@@ -391,7 +440,7 @@ public final class LivyMain {
                 Thread.currentThread().interrupt();
                 break;
             }
-            st = RunStatusProbe.read(runDir);
+            st = RunStatusProbe.read(runDir).filter(j -> ofBatch(j, batchName));
         }
         return st;
     }
@@ -410,11 +459,17 @@ public final class LivyMain {
         if (text == null) {
             return null;
         }
+        Duration d;
         try {
-            return com.typesafe.config.ConfigFactory.parseString("t = " + text).getDuration("t");
+            d = com.typesafe.config.ConfigFactory.parseString("t = " + text).getDuration("t");
         } catch (com.typesafe.config.ConfigException e) {
             throw new LivyException(ExitCodes.CONFIG, "--timeout " + text + " is not a duration (e.g. 90s, 30m, 2h)");
         }
+        if (d.isNegative() || d.isZero()) {
+            throw new LivyException(ExitCodes.CONFIG, "--timeout " + text + " must be positive (leave it out to wait"
+                    + " for the end)");
+        }
+        return d.compareTo(Duration.ofDays(36_500)) > 0 ? null : d; // beyond a century: no limit
     }
 
     private static Duration positive(Duration d, Duration fallback) {
@@ -423,6 +478,10 @@ public final class LivyMain {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Runs the command line and returns the exit code. */

@@ -29,6 +29,8 @@ class LivyClientTest {
     private HttpServer server;
     private final List<Map<String, String>> requests = new ArrayList<>();
     private int status = 200;
+    /** Answers given in turn before the fixed {@code status}/{@code body}: {code, body}. */
+    private final java.util.concurrent.ConcurrentLinkedDeque<Object[]> script = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private String body = "{}";
 
     @BeforeEach
@@ -41,8 +43,10 @@ class LivyClientTest {
             ex.getRequestHeaders().forEach((k, v) -> r.put(k.toLowerCase(), v.get(0)));
             r.put("body", new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             requests.add(r);
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(status, b.length);
+            Object[] next = script.poll();
+            int code = next == null ? status : (Integer) next[0];
+            byte[] b = (next == null ? body : (String) next[1]).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(code, b.length);
             ex.getResponseBody().write(b);
             ex.close();
         });
@@ -191,5 +195,69 @@ class LivyClientTest {
         assertTrue(sent.path("name").asText().startsWith("sparknas retrain retrain-"), sent.toString());
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("run directory " + abs + "/retrain-"),
                 err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static final String LOG_75 = "{\"log\":[\"stdout: \",\"run directory x\",\"\\nstderr: \"]}";
+
+    private int follow(java.nio.file.Path runDir, String... more) {
+        List<String> o = new ArrayList<>(List.of("livy.poll-initial=100ms", "livy.poll-max=200ms"));
+        o.addAll(List.of(more));
+        LivySettings s = settings(Map.of(), o.toArray(String[]::new));
+        java.io.PrintStream oldErr = LivyMain.err;
+        java.io.PrintStream oldOut = LivyMain.out;
+        try {
+            LivyMain.err = new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+            LivyMain.out = LivyMain.err;
+            return new LivyMain.Follow(new LivyClient(s), s, 1, runDir == null ? null : runDir.toString(), null).run();
+        } finally {
+            LivyMain.err = oldErr;
+            LivyMain.out = oldOut;
+        }
+    }
+
+    @Test
+    void waitRidesOutATransientServerErrorAndTrustsOnlyItsOwnLaunchsStatus(@org.junit.jupiter.api.io.TempDir
+                                                                            java.nio.file.Path dir) throws Exception {
+        script.add(new Object[] {200, "{\"id\":1,\"state\":\"running\",\"name\":\"b1\"}"});
+        script.add(new Object[] {200, "{\"log\":[\"stdout: \",\"\\nstderr: \"]}"});
+        script.add(new Object[] {503, "{\"msg\":\"restarting\"}"});
+        script.add(new Object[] {200, "{\"id\":1,\"state\":\"running\",\"name\":\"b1\"}"});
+        script.add(new Object[] {200, "{\"log\":[\"stdout: \",\"epoch 1/1 step 1/2\",\"\\nstderr: \"]}"});
+        script.add(new Object[] {200, "{\"id\":1,\"state\":\"success\",\"name\":\"b1\"}"});
+        script.add(new Object[] {200, "{\"log\":[\"stdout: \",\"epoch 1/1 step 1/2\",\"done\",\"\\nstderr: \"]}"});
+        assertEquals(0, follow(null), "one 503 is ridden out");
+
+        // a dead batch without an exit line: status.json decides, but only the batch's own (app_name = its name)
+        java.nio.file.Files.writeString(dir.resolve("status.json"),
+                "{\"state\":\"suspended\",\"exit_code\":75,\"run_id\":\"r\",\"app_name\":\"an earlier batch\"}");
+        status = 200;
+        script.add(new Object[] {200, "{\"id\":1,\"state\":\"dead\",\"name\":\"b2\"}"});
+        body = "{\"log\":[\"stdout: \",\"\\nstderr: \"]}";
+        assertEquals(LivyMain.EXIT_BATCH_FAILED, follow(dir), "an earlier launch's status.json is not this batch's");
+        java.nio.file.Files.writeString(dir.resolve("status.json"),
+                "{\"state\":\"suspended\",\"exit_code\":75,\"run_id\":\"r\",\"app_name\":\"b2\"}");
+        script.add(new Object[] {200, "{\"id\":1,\"state\":\"dead\",\"name\":\"b2\"}"});
+        assertEquals(75, follow(dir));
+
+        // the server goes down for good: give up after the retries, exit 3
+        script.add(new Object[] {200, "{\"id\":1,\"state\":\"running\",\"name\":\"b3\"}"});
+        script.add(new Object[] {200, "{\"log\":[]}"});
+        status = 500;
+        body = "down";
+        long t0 = System.nanoTime();
+        assertEquals(3, assertThrows(LivyException.class, () -> follow(null)).exitCode());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 10, "4 pauses of poll-max");
+        // a server that never answered: at once
+        t0 = System.nanoTime();
+        assertEquals(3, assertThrows(LivyException.class, () -> follow(null)).exitCode());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 2, "no retries for a server that never answered");
+    }
+
+    @Test
+    void aHeaderTheHttpClientSetsItselfIsAConfigError() {
+        LivyException e = assertThrows(LivyException.class, () -> new LivyClient(settings(Map.of(),
+                "livy.headers=[\"Host: gateway\"]")).batch(1));
+        assertEquals(2, e.exitCode());
+        assertTrue(e.getMessage().contains("the header Host cannot be set"), e.getMessage());
     }
 }
