@@ -13,7 +13,12 @@ public final class JavaModuleFlags {
     private JavaModuleFlags() {
     }
 
+    /** The flags, as one {@code spark.driver.extraJavaOptions} value. */
+    public static String driverOptions() {
+        return JavaModuleOptions.defaultModuleOptions() + " " + Blas1.JVM_OPTION;
+    }
+
     public static void main(String[] args) {
-        System.out.println(JavaModuleOptions.defaultModuleOptions() + " " + Blas1.JVM_OPTION);
+        System.out.println(driverOptions());
     }
 }

@@ -110,17 +110,12 @@ public final class RetrainRun {
         try (run) { // the run's lease is released when this launch ends, however it ends
             RunStatus status = new RunStatus(run.storage(), "retrain", run.id(), where);
             status.put("genotype", setup.genotype.text());
-            ObjectNode result;
-            try {
-                result = executeLeased(run, setup, oracle, where, dataFiles, testExamples, progress, status);
-            } catch (IOException | RuntimeException | Error e) {
-                status.endedBy(e);
-                throw e;
-            }
-            status.update(JSON.createObjectNode().put("test_accuracy", result.path("test_accuracy").asDouble())
-                    .put("test_loss", result.path("test_loss").asDouble()));
-            status.endedBy(null);
-            return result;
+            return status.track(() -> {
+                ObjectNode result = executeLeased(run, setup, oracle, where, dataFiles, testExamples, progress, status);
+                status.update(JSON.createObjectNode().put("test_accuracy", result.path("test_accuracy").asDouble())
+                        .put("test_loss", result.path("test_loss").asDouble()));
+                return result;
+            });
         }
     }
 

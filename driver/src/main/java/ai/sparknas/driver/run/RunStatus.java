@@ -64,7 +64,8 @@ public final class RunStatus {
 
     /**
      * Step {@code step} (0-based) of epoch {@code epoch} is done, {@code globalStep} in all; its
-     * {@code metrics} replace those of {@code latest} with the same names. Written when {@code write}.
+     * {@code metrics} (null: none, the step only moves the position) replace those of {@code latest}
+     * with the same names. Written when {@code write}.
      */
     public void step(int epoch, int step, long globalStep, double secondsPerStep, ObjectNode metrics, boolean write) {
         if (firstStep) {
@@ -74,7 +75,9 @@ public final class RunStatus {
         long total = node.path("total_steps").asLong();
         node.put("epoch", epoch + 1).put("step", step + 1).put("global_step", globalStep)
                 .put("seconds_per_step", secondsPerStep).put("eta_seconds", Math.max(0, total - globalStep) * secondsPerStep);
-        latest.setAll(metrics);
+        if (metrics != null) {
+            latest.setAll(metrics);
+        }
         if (write) {
             write();
         }
@@ -100,6 +103,25 @@ public final class RunStatus {
         write();
     }
 
+    /** A launch's body, which may fail. */
+    @FunctionalInterface
+    public interface Launch<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code body} and records how it ended (finished, or what it threw, which is rethrown). */
+    public <T> T track(Launch<T> body) throws IOException {
+        T result;
+        try {
+            result = body.run();
+        } catch (IOException | RuntimeException | Error e) {
+            endedBy(e);
+            throw e;
+        }
+        endedBy(null);
+        return result;
+    }
+
     /** Records how a launch ended from what it threw (or finished, for null); throws nothing. */
     public void endedBy(Throwable failure) {
         if (failure == null) {
@@ -109,11 +131,6 @@ public final class RunStatus {
             ended(o.code() == ExitCodes.SUSPENDED ? State.SUSPENDED : State.FAILED, o.code(), o.kind() + ": "
                     + failure.getMessage());
         }
-    }
-
-    /** The JSON as it would be written now. */
-    public ObjectNode json() {
-        return node.deepCopy();
     }
 
     /**

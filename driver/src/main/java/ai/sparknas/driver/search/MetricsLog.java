@@ -65,14 +65,17 @@ public final class MetricsLog implements StepListener, AutoCloseable {
         boolean last = s.step() + 1 == s.steps();
         boolean report = s.globalStep() % logEvery == 0 || last;
         double perStep = stepSeconds / steps;
-        if (status != null) {
-            status.put("genotype", GenotypeFormat.toDartsText(s.genotype()));
-            status.step(s.epoch(), s.step(), s.globalStep(), perStep, JSON.createObjectNode()
-                    .put("train_loss", s.trainLoss()).put("train_acc", s.trainAcc()).put("val_loss", s.valLoss())
-                    .put("val_acc", s.valAcc()).put("alpha_entropy", s.alphaEntropy())
-                    .put("skip_connect_normal", s.normalSkips())
-                    .put("skip_connect_reduce", ai.sparknas.driver.genotype.Genotypes.count(s.genotype(), true,
-                            "skip_connect")), report);
+        if (status != null) { // the metrics and genotype text only for a step that is written
+            ObjectNode latest = null;
+            if (report) {
+                status.put("genotype", GenotypeFormat.toDartsText(s.genotype()));
+                latest = JSON.createObjectNode().put("train_loss", s.trainLoss()).put("train_acc", s.trainAcc())
+                        .put("val_loss", s.valLoss()).put("val_acc", s.valAcc()).put("alpha_entropy", s.alphaEntropy())
+                        .put("skip_connect_normal", s.normalSkips())
+                        .put("skip_connect_reduce", ai.sparknas.driver.genotype.Genotypes.count(s.genotype(), true,
+                                "skip_connect"));
+            }
+            status.step(s.epoch(), s.step(), s.globalStep(), perStep, latest, report);
         }
         if (report) {
             long remaining = (long) s.epochs() * s.steps() - s.globalStep();

@@ -81,15 +81,7 @@ public final class SearchRun {
                                    Supplier<Object> stepDetails, PrintStream progress) throws IOException {
         try (run) { // the run's lease is released when this launch ends, however it ends
             RunStatus status = new RunStatus(run.storage(), "search", run.id(), where);
-            Genotype g;
-            try {
-                g = executeLeased(run, setup, oracle, where, stepDetails, progress, status);
-            } catch (IOException | RuntimeException | Error e) {
-                status.endedBy(e);
-                throw e;
-            }
-            status.endedBy(null);
-            return g;
+            return status.track(() -> executeLeased(run, setup, oracle, where, stepDetails, progress, status));
         }
     }
 

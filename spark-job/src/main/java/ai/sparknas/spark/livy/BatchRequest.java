@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.launcher.JavaModuleOptions;
 
 /**
  * The body of {@code POST /batches}: the jar, {@code ai.sparknas.spark.SparkMain} and the job's
@@ -47,7 +46,7 @@ final class BatchRequest {
             body.put("numExecutors", k.numExecutors());
         }
         Map<String, String> conf = new LinkedHashMap<>();
-        conf.put("spark.driver.extraJavaOptions", JavaModuleOptions.defaultModuleOptions() + " " + Blas1.JVM_OPTION);
+        conf.put("spark.driver.extraJavaOptions", ai.sparknas.spark.JavaModuleFlags.driverOptions());
         conf.put("spark.executor.extraJavaOptions", Blas1.JVM_OPTION);
         conf.put("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.put("spark.kryo.registrator", "ai.sparknas.spark.SparkNasRegistrator");

@@ -79,6 +79,11 @@ public final class LivyMain {
 
         @CommandLine.Mixin
         Client client = new Client();
+
+        /** {@code --run-dir}, else the one the batch's log names (null while it names none). */
+        String runDir(LivyClient c) {
+            return runDir != null ? runDir : runDirOf(c.log(id).stdout());
+        }
     }
 
     @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit `search` or `retrain` with the"
@@ -188,12 +193,10 @@ public final class LivyMain {
 
         @Override
         public Integer call() throws IOException {
-            int id = batch.id;
-            String runDir = batch.runDir;
             LivyClient c = new LivyClient(batch.client.settings());
-            LivyClient.Batch b = c.batch(id);
-            String dir = runDir != null ? runDir : runDirOf(c.log(id).stdout());
-            Optional<JsonNode> st = RunStatusProbe.read(dir);
+            LivyClient.Batch b = c.batch(batch.id);
+            String dir = batch.runDir(c);
+            Optional<JsonNode> st = RunStatusProbe.read(dir).filter(j -> ofBatch(j, b.name()));
             if (json) {
                 var n = JSON.createObjectNode();
                 n.putObject("batch").put("id", b.id()).put("state", b.state()).put("appId", b.appId()).put("name", b.name())
@@ -254,10 +257,9 @@ public final class LivyMain {
         @Override
         public Integer call() {
             int id = batch.id;
-            String runDir = batch.runDir;
             LivyClient c = new LivyClient(batch.client.settings());
             LivyClient.Batch b = c.batch(id);
-            String dir = runDir != null ? runDir : runDirOf(c.log(id).stdout());
+            String dir = batch.runDir(c);
             c.kill(id);
             out.println("batch " + id + " killed (it was " + b.state() + "); Livy forgets it now");
             // the job's SIGTERM handler checkpoints and exits 75; status.json says so once it has

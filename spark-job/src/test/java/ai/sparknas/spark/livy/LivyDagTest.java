@@ -2,12 +2,10 @@ package ai.sparknas.spark.livy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.sparknas.kernels.net.Blas1;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.apache.spark.launcher.JavaModuleOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +29,6 @@ class LivyDagTest {
         p.waitFor(60, TimeUnit.SECONDS);
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
-        assertEquals(JavaModuleOptions.defaultModuleOptions() + " " + Blas1.JVM_OPTION, out.strip());
+        assertEquals(ai.sparknas.spark.JavaModuleFlags.driverOptions(), out.strip());
     }
 }

@@ -3,13 +3,11 @@ package ai.sparknas.spark.livy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.sparknas.kernels.net.Blas1;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.launcher.JavaModuleOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +36,7 @@ class NotebookTest {
             }
         }
         assertTrue(code >= 4, "parameters, submit, follow, heat-map, genotype");
-        assertEquals(List.of("DRIVER_JAVA_OPTIONS = \"" + JavaModuleOptions.defaultModuleOptions() + " " + Blas1.JVM_OPTION
+        assertEquals(List.of("DRIVER_JAVA_OPTIONS = \"" + ai.sparknas.spark.JavaModuleFlags.driverOptions()
                 + "\""), flagLines);
     }
 }
