@@ -275,10 +275,11 @@ public final class SuperNetwork implements NetworkKernel {
             int stemC = SearchSpace.STEM_MULTIPLIER * c;
             int stemW = param("stem/conv", Init.UNIFORM, 1 / Math.sqrt(9.0 * space.inChannels()),
                     stemC, space.inChannels(), 3, 3);
-            Tensor stem = Convolution.dense(tape, x, stemW, stemC, 3, 1, 1);
+            Tensor conv = Convolution.dense(tape, x, stemW, stemC, 3, 1, 1);
             int gamma = param("stem/bn/gamma", Init.CONSTANT, 1, stemC);
             int beta = param("stem/bn/beta", Init.CONSTANT, 0, stemC);
-            stem = BatchNorm.affine(tape, stem, gamma, beta);
+            Tensor stem = BatchNorm.affine(tape, conv, gamma, beta);
+            conv.releaseValue(); // BatchNorm's backward reads x̂, the convolution's its input
 
             Tensor s0 = stem;
             Tensor s1 = stem;

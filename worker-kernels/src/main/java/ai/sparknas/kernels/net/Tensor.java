@@ -18,6 +18,8 @@ final class Tensor {
     /** The tangent ẋ of the value in an R-pass, or null when it is zero. */
     double[] t;
     private double[] tg;
+    /** Whether {@link #releaseValue} gave the value and its tangent back: {@link #release} then skips them. */
+    private boolean valueReleased;
 
     /** A zero tensor whose value and gradient arrays come from {@code pool} (null: plain allocation). */
     Tensor(int n, int c, int h, int w, boolean needsGrad, ArrayPool pool) {
@@ -80,13 +82,29 @@ final class Tensor {
      * must not be read again (see {@link Tape#onBackward}). A tensor over plain arrays keeps them.
      */
     void release() {
-        if (pool != null) {
+        if (pool != null && !valueReleased) {
             pool.giveBack(v);
             if (t != null) {
                 pool.giveBack(t);
             }
         }
         releaseGrad();
+    }
+
+    /**
+     * Returns the value and its tangent to the pool while the gradients stay usable: for a tensor that
+     * no kernel reads again, forward or backward (see {@code DartsOps#normOfFresh}). Released arrays are
+     * reused by the next allocations at once, so a stray read sees another tensor's values (NaN under
+     * {@code sparknas.test.poison-released} until then).
+     */
+    void releaseValue() {
+        if (pool != null && !valueReleased) {
+            valueReleased = true;
+            pool.giveBack(v);
+            if (t != null) {
+                pool.giveBack(t);
+            }
+        }
     }
 
     /** The tangent of the value, zero-filled on first call. */
