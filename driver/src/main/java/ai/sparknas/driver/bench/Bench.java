@@ -2,6 +2,7 @@ package ai.sparknas.driver.bench;
 
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.data.SearchData;
+import ai.sparknas.driver.search.MemoryEstimate;
 import ai.sparknas.driver.search.SearchLoop;
 import ai.sparknas.driver.search.SearchSetup;
 import ai.sparknas.driver.search.SearchState;
@@ -223,9 +224,13 @@ public final class Bench {
             double[] med = new double[names.length];
             for (int k = 0; k < names.length; k++) {
                 med[k] = median(times.get(k));
+                // what the pass holds at its peak: a fresh kernel's pool after this pass alone on the batch's shape
+                long held = MemoryEstimate.pooledAfter(ip.setup(), cfg.search().batch(), k < 4 ? wanted[k] : null,
+                        k < 4 ? null : wanted[k]) * network.elementBytes();
                 ObjectNode n = JSON.createObjectNode().put("pass", names[k]).put("backward", what[k])
                         .put("batch", cfg.search().batch()).put("threads", cfg.compute().effectiveThreads())
-                        .put("median_s", round(med[k]));
+                        .put("recompute", cfg.compute().recompute().key())
+                        .put("median_s", round(med[k])).put("held_mb", round(held / 1e6));
                 n.set("times_s", JSON.valueToTree(times.get(k).stream().map(Bench::round).toList()));
                 out.println(JSON.writeValueAsString(n));
             }

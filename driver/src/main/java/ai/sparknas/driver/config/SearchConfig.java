@@ -1,5 +1,6 @@
 package ai.sparknas.driver.config;
 
+import ai.sparknas.kernels.net.Recompute;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
@@ -55,6 +56,7 @@ public final class SearchConfig {
     public static final List<String> NORMALIZATIONS = List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "none");
     /** Allowed values of {@code sparknas.search.alpha-sharing}. */
     public static final List<String> PRECISIONS = List.of("float32", "float64");
+
 
     public static final List<String> ALPHA_SHARINGS = List.of("per-type", "per-cell");
 
@@ -195,8 +197,10 @@ public final class SearchConfig {
      *
      * @param threads   kernel threads, 0 = all available cores
      * @param precision kernel arithmetic: float32 (runs) or float64 (checks)
+     * @param recompute which passes rerun each node's operations in their backward pass instead of keeping
+     *                  their activations
      */
-    public record Compute(int threads, String precision) {
+    public record Compute(int threads, String precision, Recompute recompute) {
         /** @return {@link #threads()}, or the available processors when it is 0 */
         public int effectiveThreads() {
             return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
@@ -284,7 +288,8 @@ public final class SearchConfig {
         this.estimator = readEstimator(v);
         this.weightsOptim = readWeights(v);
         this.alphaOptim = readAlpha(v);
-        this.compute = new Compute(v.i("compute.threads"), v.s("compute.precision"));
+        this.compute = new Compute(v.i("compute.threads"), v.s("compute.precision"),
+                Recompute.of(v.s("compute.recompute")));
         this.monitor = new Monitor(v.i("monitor.skip-warning-threshold"),
                 v.i("monitor.eval-batches"));
         this.spark = new Spark(v.i("spark.partitions"), v.i("spark.tree-depth"),

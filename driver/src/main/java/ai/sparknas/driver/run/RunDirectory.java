@@ -30,7 +30,9 @@ public final class RunDirectory implements AutoCloseable {
             "sparknas.run.log-every", "sparknas.spark.tree-depth", "sparknas.checkpoint.every-steps",
             "sparknas.checkpoint.keep", "sparknas.monitor.skip-warning-threshold",
             // results do not depend on the thread count (ThreadInvarianceTest), nor on where the run directory is
-            "sparknas.compute.threads", "sparknas.spark.kernel-threads", "sparknas.run.output", "sparknas.run.id");
+            "sparknas.compute.threads", "sparknas.spark.kernel-threads", "sparknas.run.output", "sparknas.run.id",
+            // recomputed cells give the same bits (RecomputeTest)
+            "sparknas.compute.recompute");
 
     /**
      * How to resume a run whose batches were planned for {@code partitions} partitions: advice that is

@@ -3,6 +3,7 @@ package ai.sparknas.driver.search;
 import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.kernels.grad.Wanted;
 import ai.sparknas.kernels.net.NetworkKernel;
+import ai.sparknas.kernels.net.Recompute;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,8 +19,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param activationBytes the passes' arrays for one kernel's examples
  * @param vectorBytes     ω- and α-sized vectors
  * @param dataBytes       records held in memory
+ * @param lighter         a config change that needs less memory, for the refusal's advice (null: none)
  */
-public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBytes) {
+public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBytes, String lighter) {
+
+    public MemoryEstimate(long activationBytes, long vectorBytes, long dataBytes) {
+        this(activationBytes, vectorBytes, dataBytes, null);
+    }
+
+    /** The advice of a search that does not recompute everything yet. */
+    static final String RECOMPUTE_ALL = "compute.recompute = all (every pass recomputes its nodes' operations: less"
+            + " than half the activation memory, slower)";
 
     /** ω-sized float64 vectors alive at once in a step (weights, gradients, optimizer state, directions, copies). */
     static final int VECTORS = 16;
@@ -38,9 +48,11 @@ public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBy
     public static MemoryEstimate of(SearchSetup setup, int examples, long records, int kernels) {
         boolean products = !setup.estimator.name().equals("first-order");
         NetworkKernel net = setup.network;
-        return fromProbes(probe(setup, 2, products), probe(setup, 4, products), net.elementBytes(), examples, kernels,
-                net.weightLayout().size() + net.alphaLayout().size(),
+        MemoryEstimate m = fromProbes(probe(setup, 2, products), probe(setup, 4, products), net.elementBytes(), examples,
+                kernels, net.weightLayout().size() + net.alphaLayout().size(),
                 records * (long) setup.space.inChannels() * setup.space.height() * setup.space.width() * 4);
+        return setup.config.compute().recompute() == Recompute.ALL ? m
+                : new MemoryEstimate(m.activationBytes, m.vectorBytes, m.dataBytes, RECOMPUTE_ALL);
     }
 
     /**
@@ -58,14 +70,26 @@ public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBy
 
     /** A fresh kernel's pooled elements after the step's passes on {@code n} zero images. */
     private static long probe(SearchSetup setup, int n, boolean products) {
-        try (NetworkKernel fresh = NetworkKernel.create(setup.space, 1, setup.config.compute().precision())) {
+        return products ? pooledAfter(setup, n, Wanted.BOTH, Wanted.BOTH) : pooledAfter(setup, n, Wanted.BOTH, null);
+    }
+
+    /**
+     * A fresh kernel's pooled elements (the setup's precision and recomputation) after a gradient pass
+     * wanting {@code gradient} and then an R-pass wanting {@code product} (either may be null) on
+     * {@code n} zero images: the arrays those passes hold at their peak.
+     */
+    public static long pooledAfter(SearchSetup setup, int n, Wanted gradient, Wanted product) {
+        try (NetworkKernel fresh = NetworkKernel.create(setup.space, 1, setup.config.compute().precision(),
+                setup.config.compute().recompute())) {
             INDArray w = fresh.initialWeights(1);
             INDArray a = fresh.initialAlpha(1);
             double[] images = new double[n * setup.space.inChannels() * setup.space.height() * setup.space.width()];
             int[] labels = new int[n];
-            fresh.gradients(w, a, images, labels, Wanted.BOTH);
-            if (products) {
-                fresh.products(w, a, w, images, labels, Wanted.BOTH);
+            if (gradient != null) {
+                fresh.gradients(w, a, images, labels, gradient);
+            }
+            if (product != null) {
+                fresh.products(w, a, w, images, labels, product);
             }
             return fresh.pooledElements();
         }
@@ -83,9 +107,10 @@ public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBy
             throw new ConfigException(null, String.format(Locale.ROOT,
                     "%s needs about %.1f GB of heap (%.1f GB for the passes' activations, %.1f GB of weight-sized vectors,"
                             + " %.1f GB of data, and a quarter more for the collector) but has %.1f GB: %s to at least"
-                            + " %dg, or lower the batch, the channels or the cells (or data.limit)",
+                            + " %dg, %slower the batch, the channels or the cells (or data.limit)",
                     what, total() / 1e9, activationBytes / 1e9, vectorBytes / 1e9, dataBytes / 1e9, heapBytes / 1e9, fix,
-                    (long) Math.ceil(total() * HEADROOM / (1L << 30)) + 1));
+                    (long) Math.ceil(total() * HEADROOM / (1L << 30)) + 1, lighter == null ? "or " : "or set " + lighter
+                            + ", or "));
         }
     }
 }

@@ -96,7 +96,7 @@ public final class SearchSetup {
         }
         checkExamplesPerPartition(cfg, partitions, explicitPartitions);
         plan = new BatchPlan(planSeed, records, s.batch(), partitions); // each partition owns >= B/P records
-        network = NetworkKernel.create(space, threads, cfg.compute().precision());
+        network = NetworkKernel.create(space, threads, cfg.compute().precision(), cfg.compute().recompute());
         stepsPerEpoch = s.stepsPerEpoch() == 0 ? plan.stepsPerEpoch() : Math.min(s.stepsPerEpoch(), plan.stepsPerEpoch());
         float[] pad = null;
         if (cfg.data().augment()) {

@@ -70,11 +70,20 @@ class BenchTest {
         assertEquals(8, lines.length);
         ObjectMapper json = new ObjectMapper();
         java.util.Map<String, Double> median = new java.util.HashMap<>();
+        java.util.Map<String, Double> held = new java.util.HashMap<>();
         for (int i = 0; i < 7; i++) {
             JsonNode n = json.readTree(lines[i]);
             assertEquals(3, n.get("times_s").size());
             median.put(n.get("pass").asText(), n.get("median_s").asDouble());
+            held.put(n.get("pass").asText(), n.get("held_mb").asDouble());
         }
+        assertTrue(held.get("none") > 0, "a forward pass holds its activations to its end");
+        assertTrue(held.get("alpha") < held.get("both"), "∇α alone gives the convolutions' inputs back: " + held);
+        java.util.Map<String, Double> kept = heldByPass(List.of("compute.recompute=none"));
+        assertTrue(kept.get("product_alpha") < kept.get("product_both"), "so does ∇²αω·d alone: " + kept);
+        assertTrue(held.get("product_weights") < 0.75 * kept.get("product_weights"),
+                "an H·d pass that recomputes holds less: " + held + " vs " + kept);
+        assertEquals(kept.get("both"), held.get("both"), "a gradient pass recomputes only under compute.recompute=all");
         assertEquals(java.util.Set.of("none", "alpha", "weights", "both", "product_weights", "product_alpha",
                 "product_both"), median.keySet());
         JsonNode p = json.readTree(lines[7]);
@@ -90,5 +99,22 @@ class BenchTest {
         assertEquals(exact, p.get("predicted_amended_exact_step_s").asDouble(), 1e-4);
         assertEquals(median.get("product_weights") / median.get("weights"),
                 p.get("product_weights_over_weights_pass").asDouble(), 1e-3);
+    }
+
+    /** held_mb of each pass kind of {@link Bench#passes} on a small config with {@code overrides}. */
+    private static java.util.Map<String, Double> heldByPass(List<String> overrides) throws Exception {
+        List<String> keys = new java.util.ArrayList<>(List.of("data.limit=64", "search.layers=3", "search.channels=4",
+                "search.batch=8", "compute.threads=2"));
+        keys.addAll(overrides);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Bench.passes(SearchConfig.load(null, keys), 0, 1, new PrintStream(out, true, StandardCharsets.UTF_8));
+        java.util.Map<String, Double> held = new java.util.HashMap<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).trim().split("\n")) {
+            JsonNode n = new ObjectMapper().readTree(line);
+            if (n.has("pass")) {
+                held.put(n.get("pass").asText(), n.get("held_mb").asDouble());
+            }
+        }
+        return held;
     }
 }

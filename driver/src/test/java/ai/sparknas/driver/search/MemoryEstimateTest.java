@@ -34,7 +34,7 @@ class MemoryEstimateTest {
         SearchSetup s = setup("amended");
         try {
             MemoryEstimate at8 = MemoryEstimate.of(s, 8, 0, 1);
-            try (NetworkKernel net = NetworkKernel.create(s.space, 1, "float32")) {
+            try (NetworkKernel net = NetworkKernel.create(s.space, 1, "float32", s.config.compute().recompute())) {
                 INDArray w = net.initialWeights(1);
                 INDArray a = net.initialAlpha(1);
                 double[] images = new double[8 * 28 * 28];
@@ -62,6 +62,8 @@ class MemoryEstimateTest {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> m.check(m.total(), "this search", "raise SPARKNAS_HEAP"));
             assertTrue(e.getMessage().contains("raise SPARKNAS_HEAP") && e.getMessage().contains("GB"), e.getMessage());
+            assertTrue(e.getMessage().contains("compute.recompute = all"),
+                    "a search that does not recompute everything is told it can: " + e.getMessage());
             m.check(2 * m.total(), "this search", "raise SPARKNAS_HEAP"); // fits with the collector's headroom
         } finally {
             s.network.close();

@@ -27,15 +27,21 @@ final class ArrayPool {
         return take(n, false);
     }
 
-    private synchronized double[] take(int n, boolean zero) {
-        ArrayDeque<double[]> q = free.get(n);
-        double[] a = q == null ? null : q.poll();
-        if (a == null) {
-            a = new double[n];
-        } else if (zero) {
+    private double[] take(int n, boolean zero) {
+        double[] a;
+        synchronized (this) {
+            ArrayDeque<double[]> q = free.get(n);
+            a = q == null ? null : q.poll();
+            if (a == null) {
+                a = new double[n];
+                lent.add(a);
+                return a;
+            }
+            lent.add(a);
+        }
+        if (zero) { // outside the lock: the team's other threads take their arrays meanwhile
             java.util.Arrays.fill(a, 0);
         }
-        lent.add(a);
         return a;
     }
 

@@ -75,8 +75,12 @@ final class DartsOps {
         double bound = 1 / Math.sqrt(xRelu.c); // keep-f64: an init scale
         int w1 = weights.param(weight(name, ".conv_1", "/conv1"), Init.UNIFORM, bound, cout / 2, xRelu.c, 1, 1);
         int w2 = weights.param(weight(name, ".conv_2", "/conv2"), Init.UNIFORM, bound, cout - cout / 2, xRelu.c, 1, 1);
-        Tensor even = Convolution.pointwise(t, Layers.subsample(t, xRelu, 0), w1, cout / 2);
-        Tensor odd = Convolution.pointwise(t, Layers.subsample(t, xRelu, 1), w2, cout - cout / 2);
+        Tensor evenIn = Layers.subsample(t, xRelu, 0);
+        Tensor even = Convolution.pointwise(t, evenIn, w1, cout / 2);
+        Tensor oddIn = Layers.subsample(t, xRelu, 1);
+        Tensor odd = Convolution.pointwise(t, oddIn, w2, cout - cout / 2);
+        convInputDone(t, evenIn);
+        convInputDone(t, oddIn);
         Tensor both = Layers.concat(t, List.of(even, odd));
         even.releaseValue(); // read by the concat's forward alone (its backward splits ∂y by shape)
         odd.releaseValue();
@@ -92,7 +96,20 @@ final class DartsOps {
         int dw = weights.param(weight(name, ".op." + first, "/dw"), Init.UNIFORM, 1.0 / k, c, 1, k, k);
         int pw = weights.param(weight(name, ".op." + (first + 1), "/pw"), Init.UNIFORM, 1 / Math.sqrt(c), c, c, 1, 1);
         Tensor y = Convolution.depthwise(t, xRelu, dw, k, s, p, d);
-        return normOfFresh(t, Convolution.pointwise(t, y, pw, c), torchNames ? name + ".op." + (first + 2) : name + "/bn");
+        Tensor z = Convolution.pointwise(t, y, pw, c);
+        convInputDone(t, y);
+        return normOfFresh(t, z, torchNames ? name + ".op." + (first + 2) : name + "/bn");
+    }
+
+    /**
+     * Gives back a tensor that convolutions alone read, once they have run forward, in a pass whose
+     * convolutions do not read their inputs backwards ({@link Tape#keepsConvInputs}); the subsampling,
+     * ReLU and depthwise ops that made it read their own inputs backwards, never their outputs.
+     */
+    static void convInputDone(Tape t, Tensor x) {
+        if (!t.keepsConvInputs()) {
+            x.releaseValue();
+        }
     }
 
     /**
@@ -110,6 +127,9 @@ final class DartsOps {
     /** SepConv: DilConv(k, s, p, 1) → DilConv(k, 1, p, 1), the second with its own ReLU (modules op.1–3, op.5–7). */
     Tensor sepConv(Tape t, Tensor xRelu, String name, int c, int k, int s, int p) {
         Tensor a = dilConv(t, xRelu, path(name, "/a"), c, k, s, p, 1, 1);
-        return dilConv(t, Layers.relu(t, a), path(name, "/b"), c, k, 1, p, 1, 5);
+        Tensor r = Layers.relu(t, a);
+        Tensor out = dilConv(t, r, path(name, "/b"), c, k, 1, p, 1, 5);
+        convInputDone(t, r);
+        return out;
     }
 }

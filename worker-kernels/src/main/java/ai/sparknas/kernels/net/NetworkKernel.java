@@ -57,9 +57,14 @@ public interface NetworkKernel extends AutoCloseable {
 
     /** The network in the given precision: {@code float32} or {@code float64}. */
     static NetworkKernel create(SearchSpace space, int threads, String precision) {
+        return create(space, threads, precision, Recompute.NONE);
+    }
+
+    /** The network in the given precision, recomputing cells in the passes {@code recompute} names. */
+    static NetworkKernel create(SearchSpace space, int threads, String precision, Recompute recompute) {
         return switch (precision) {
-            case "float32" -> new ai.sparknas.kernels.net32.SuperNetwork(space, threads);
-            case "float64" -> new SuperNetwork(space, threads);
+            case "float32" -> new ai.sparknas.kernels.net32.SuperNetwork(space, threads, recompute);
+            case "float64" -> new SuperNetwork(space, threads, recompute);
             default -> throw new IllegalArgumentException("unknown precision '" + precision
                     + "': use float32 or float64");
         };

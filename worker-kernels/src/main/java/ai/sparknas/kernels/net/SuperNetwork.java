@@ -33,10 +33,22 @@ public final class SuperNetwork implements NetworkKernel {
     private final ArrayPool arrays = new ArrayPool();
     private final long forwardMacs;
 
+    private final Recompute recompute;
+
     /**
      * @param threads kernel worker threads; 1 runs everything on the calling thread
      */
     public SuperNetwork(SearchSpace space, int threads) {
+        this(space, threads, Recompute.NONE);
+    }
+
+    /**
+     * @param threads   kernel worker threads; 1 runs everything on the calling thread
+     * @param recompute which passes rerun each node's operations in their backward pass instead of keeping
+     *                  their activations
+     */
+    public SuperNetwork(SearchSpace space, int threads, Recompute recompute) {
+        this.recompute = recompute;
         if (!Blas1.VECTORISED && !warnedScalar) {
             warnedScalar = true;
             LoggerFactory.getLogger(SuperNetwork.class).warn("the kernels run as scalar loops, 2-3x slower (same results):"
@@ -136,6 +148,7 @@ public final class SuperNetwork implements NetworkKernel {
         boolean record = wanted != Wanted.NONE;
         double[] weightGrad = wanted.weights() ? new double[(int) weights.size()] : null;
         Pass pass = new Pass(new Tape(w.toDoubleVector(), weightGrad, record, wanted.alpha(), pool), false);
+        pass.recordsGradients = record;
         Result r;
         double[] alphaGrad = null;
         try {
@@ -173,6 +186,8 @@ public final class SuperNetwork implements NetworkKernel {
         int n = checkBatch(images, labels);
         double[] hd = wanted.weights() ? new double[(int) weights.size()] : null;
         Pass pass = new Pass(Tape.rPass(w.toDoubleVector(), d.toDoubleVector(), hd, wanted.alpha(), pool), false);
+        pass.recordsGradients = true;
+        pass.product = true;
         Result r;
         double[] mixed = null;
         try {
@@ -245,6 +260,9 @@ public final class SuperNetwork implements NetworkKernel {
         final boolean declaring;
         /** True: the α argument holds the mixing weights themselves (no softmax). */
         boolean explicitMix;
+        /** Whether the pass is recorded, and whether it is an R-pass: with the network's {@link Recompute}, whether it recomputes. */
+        boolean recordsGradients;
+        boolean product;
         double[][] probs;
         double[][] dProbs;
         /** In an R-pass that wants the α tangent: the tangent of dProbs along the direction. */
@@ -291,10 +309,14 @@ public final class SuperNetwork implements NetworkKernel {
                     cCur *= 2;
                 }
                 String name = "cell" + i;
+                Tensor r0 = Layers.relu(tape, s0);
                 Tensor p0 = reductionPrev
-                        ? darts.factorizedReduce(tape, Layers.relu(tape, s0), name + "/pre0", cCur)
-                        : darts.reluConvBn(tape, Layers.relu(tape, s0), name + "/pre0", cCur);
-                Tensor p1 = darts.reluConvBn(tape, Layers.relu(tape, s1), name + "/pre1", cCur);
+                        ? darts.factorizedReduce(tape, r0, name + "/pre0", cCur)
+                        : darts.reluConvBn(tape, r0, name + "/pre0", cCur);
+                Tensor r1 = Layers.relu(tape, s1);
+                Tensor p1 = darts.reluConvBn(tape, r1, name + "/pre1", cCur);
+                DartsOps.convInputDone(tape, r0);
+                DartsOps.convInputDone(tape, r1);
                 Tensor out = cell(name, p0, p1, cCur, reduction, space.alphaBlockOf(i));
                 s0 = s1;
                 s1 = out;
@@ -310,6 +332,7 @@ public final class SuperNetwork implements NetworkKernel {
 
         /** node i = Σ_{j<i+2} Σ_k softmax(α_row(i,j))_k · op_k(state_j); output = concat(nodes). */
         Tensor cell(String name, Tensor p0, Tensor p1, int c, boolean reduction, int block) {
+            boolean again = recordsGradients && recompute.applies(product && tape.weightGradTangent != null);
             List<Tensor> states = new ArrayList<>(List.of(p0, p1));
             List<Tensor> relus = new ArrayList<>(List.of(Layers.relu(tape, p0), Layers.relu(tape, p1)));
             List<Tensor> nodes = new ArrayList<>();
@@ -327,15 +350,22 @@ public final class SuperNetwork implements NetworkKernel {
                         }
                     }
                 }
-                Tensor[] terms = edgeOps(candidates, states, relus, c);
-                Tensor node = Layers.weightedSum(tape, List.of(terms),
+                List<Tensor> in = List.copyOf(states);
+                List<Tensor> inRelus = List.copyOf(relus);
+                java.util.function.Function<Tape, Tensor> sum = t -> Layers.weightedSum(t,
+                        List.of(edgeOps(t, candidates, in, inRelus, c)),
                         candidates.stream().mapToInt(EdgeOp::alphaIndex).toArray(), probs[block], dProbs[block],
                         dProbsTangent == null ? null : dProbsTangent[block]);
+                // a node's operations hold nearly all of a cell's activations: recomputed, one node's at a time
+                Tensor node = again ? tape.recomputed(sum) : sum.apply(tape);
                 states.add(node);
                 if (i + 1 < space.nodes()) {
                     relus.add(Layers.relu(tape, node));
                 }
                 nodes.add(node);
+            }
+            for (Tensor r : again ? List.<Tensor>of() : relus) { // read by the ops' convolutions (and subsampling)
+                DartsOps.convInputDone(tape, r);                  // alone, and by reruns when the nodes recompute
             }
             return Layers.concat(tape, nodes);
         }
@@ -348,7 +378,7 @@ public final class SuperNetwork implements NetworkKernel {
          * proxies with their own gradient buffers, which are added to the inputs' gradients in
          * candidate order afterwards: the sums do not depend on which thread ran what.
          */
-        Tensor[] edgeOps(List<EdgeOp> ops, List<Tensor> states, List<Tensor> relus, int c) {
+        Tensor[] edgeOps(Tape tape, List<EdgeOp> ops, List<Tensor> states, List<Tensor> relus, int c) {
             int m = ops.size();
             Tensor[] out = new Tensor[m];
             if (declaring) { // declares weights as it goes: the tape's weight vector grows, so no sub-tapes
@@ -376,11 +406,11 @@ public final class SuperNetwork implements NetworkKernel {
             });
             tape.onBackward(() -> {
                 tape.tasks(m, at -> tapes[order[at]].backward());
-                addProxyGradients(states, xs, ops, false);
-                addProxyGradients(relus, xRelus, ops, false);
+                addProxyGradients(tape, states, xs, ops, false);
+                addProxyGradients(tape, relus, xRelus, ops, false);
                 if (tape.rop()) {
-                    addProxyGradients(states, xs, ops, true);
-                    addProxyGradients(relus, xRelus, ops, true);
+                    addProxyGradients(tape, states, xs, ops, true);
+                    addProxyGradients(tape, relus, xRelus, ops, true);
                 }
                 for (int q = 0; q < m; q++) { // the next node's operations reuse them: a pass's peak stays low
                     xs[q].releaseGrad();
@@ -394,7 +424,7 @@ public final class SuperNetwork implements NetworkKernel {
          * {@code inputs[j].grad += Σ_q proxies[q].grad} over the operations q that read input j, in q
          * order; with {@code tangent}, the same for the gradients' tangents.
          */
-        void addProxyGradients(List<Tensor> inputs, Tensor[] proxies, List<EdgeOp> ops, boolean tangent) {
+        void addProxyGradients(Tape tape, List<Tensor> inputs, Tensor[] proxies, List<EdgeOp> ops, boolean tangent) {
             for (int j = 0; j < inputs.size(); j++) {
                 Tensor x = inputs.get(j);
                 List<double[]> parts = new ArrayList<>();

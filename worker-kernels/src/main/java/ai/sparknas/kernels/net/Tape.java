@@ -74,7 +74,67 @@ final class Tape {
         Tape t = new Tape(weights, weightGrad, recording, wantsAlphaGrad, direction, weightGradTangent,
                 wantsAlphaTangent, null);
         t.decisions = decisions;
+        children.add(t);
         return t;
+    }
+
+    /** The sub-tapes made by {@link #sub}, which {@link #discard} empties with this one. */
+    private final List<Tape> children = new ArrayList<>();
+
+    /**
+     * A recomputed segment (gradient checkpointing): {@code f} runs forward on a tape of its own whose
+     * tensors all go back to the pool as soon as the output has been copied out; only that copy (value
+     * and tangent) lives until the backward pass. There the segment's step runs {@code f} again, from the
+     * same inputs and weights and so to the same bits, seeds the rerun output with the copy's
+     * gradients and runs the rerun's backward, which accumulates into the inputs' gradients and the
+     * pass's sums exactly as an inline segment would have (same steps, same order). The pass then holds
+     * one segment's activations at a time instead of all of them, for one more forward of each
+     * segment. {@code f} must read nothing that changes between the two runs and may only be used on a
+     * recorded pass.
+     */
+    Tensor recomputed(java.util.function.Function<Tape, Tensor> f) {
+        Tape first = segment();
+        Tensor out = f.apply(first).copy();
+        first.discard();
+        onBackward(() -> {
+            if (out.gradOrNull() == null && out.tangentGradOrNull() == null) {
+                return; // nothing flowed back into the segment
+            }
+            Tape again = segment();
+            Tensor rerun = f.apply(again);
+            rerun.copyGradients(out);
+            out.releaseGrad();
+            again.backward();
+        }, out);
+        return out;
+    }
+
+    /** A tape like this one (same weights, sums, wants and kernel team) with its own step list. */
+    private Tape segment() {
+        Tape t = new Tape(weights, weightGrad, recording, wantsAlphaGrad, direction, weightGradTangent,
+                wantsAlphaTangent, pool);
+        t.decisions = decisions;
+        return t;
+    }
+
+    /**
+     * Forgets the recorded steps without running them and gives back every tensor they created, in
+     * this tape and its sub-tapes: a forward run kept only for its output ({@link #recomputed}).
+     */
+    private void discard() {
+        if (releaseEarly) {
+            for (Tensor[] created : released) {
+                for (Tensor x : created) {
+                    x.release();
+                }
+            }
+        }
+        released.clear();
+        backward.clear();
+        for (Tape c : children) {
+            c.discard();
+        }
+        children.clear();
     }
 
     /**
@@ -152,6 +212,16 @@ final class Tape {
 
     boolean wantsWeightGrad() {
         return weightGrad != null;
+    }
+
+    /**
+     * Whether the convolutions' backward steps read their inputs: only for a weight gradient ∂W += G(x, ∂y)
+     * or its tangent, G(x, (∂y)˙) + G(ẋ, ∂y). A pass that wants neither (∇α alone, ∇²αω·d alone) needs
+     * ∂x = Bᵀ(W, ∂y) and its tangent, which read W, D and ∂y only: a tensor that only convolutions read
+     * is then dead once they have run forward ({@code DartsOps}).
+     */
+    boolean keepsConvInputs() {
+        return weightGrad != null || weightGradTangent != null;
     }
 
     /** Runs task(0..n-1) on the kernel team, each thread claiming the next task; tasks write disjoint memory. */

@@ -98,7 +98,7 @@ final class Tensor {
      * {@code sparknas.test.poison-released} until then).
      */
     void releaseValue() {
-        if (pool != null && !valueReleased) {
+        if (pool != null && !valueReleased && Tape.releaseEarly) {
             valueReleased = true;
             pool.giveBack(v);
             if (t != null) {
@@ -131,6 +131,26 @@ final class Tensor {
     /** The gradient if anything was accumulated into it, else null (nothing flowed back). */
     double[] gradOrNull() {
         return g;
+    }
+
+    /** A pooled copy of the value and, when there is one, its tangent; fresh (zero) gradients. */
+    Tensor copy() {
+        Tensor y = toOverwrite(n, c, h, w);
+        System.arraycopy(v, 0, y.v, 0, v.length);
+        if (t != null) {
+            System.arraycopy(t, 0, y.tangent(), 0, t.length);
+        }
+        return y;
+    }
+
+    /** Copies {@code from}'s gradient and gradient tangent, where it has them, into this tensor's (same shape). */
+    void copyGradients(Tensor from) {
+        if (from.g != null) {
+            System.arraycopy(from.g, 0, grad(), 0, from.g.length);
+        }
+        if (from.tg != null) {
+            System.arraycopy(from.tg, 0, tangentGrad(), 0, from.tg.length);
+        }
     }
 
     Tensor like(boolean grad) {

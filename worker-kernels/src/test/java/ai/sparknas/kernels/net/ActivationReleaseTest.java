@@ -10,6 +10,7 @@ import ai.sparknas.kernels.space.AlphaSharing;
 import ai.sparknas.kernels.space.SearchSpace;
 import java.lang.reflect.Field;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,27 +29,34 @@ class ActivationReleaseTest {
         f.setBoolean(null, on);
     }
 
-    private record Run(GradientSums grads, GradientSums hv, GradientSums mixed, long pooled) {
+    private record Run(GradientSums grads, GradientSums alphaOnly, GradientSums hv, GradientSums mixed, long pooled) {
+    }
+
+    private static final SearchSpace SPACE = SearchSpace.darts(3, 4, 2, 12, 12, 5, AlphaSharing.PER_TYPE);
+
+    private static double[] images() {
+        SplittableRandom rng = new SplittableRandom(5);
+        double[] images = new double[5 * 2 * 144];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = rng.nextGaussian();
+        }
+        return images;
     }
 
     private static Run run(String precision, boolean early) throws Exception {
         releaseEarly(precision, early);
         try {
-            SearchSpace space = SearchSpace.darts(3, 4, 2, 12, 12, 5, AlphaSharing.PER_TYPE);
-            SplittableRandom rng = new SplittableRandom(5);
-            double[] images = new double[5 * 2 * 144];
-            for (int i = 0; i < images.length; i++) {
-                images[i] = rng.nextGaussian();
-            }
+            double[] images = images();
             int[] labels = {0, 1, 2, 3, 4};
-            try (NetworkKernel net = NetworkKernel.create(space, 2, precision)) {
+            try (NetworkKernel net = NetworkKernel.create(SPACE, 2, precision)) {
                 var w = net.initialWeights(1);
                 var alpha = net.initialAlpha(2).mul(300);
                 var d = net.initialWeights(9).mul(0.5);
                 GradientSums g = net.gradients(w, alpha, images, labels, Wanted.BOTH);
+                GradientSums a = net.gradients(w, alpha, images, labels, Wanted.ALPHA);
                 GradientSums hv = net.products(w, alpha, d, images, labels, Wanted.WEIGHTS);
                 GradientSums mixed = net.products(w, alpha, d, images, labels, Wanted.ALPHA);
-                return new Run(g, hv, mixed, net.pooledElements());
+                return new Run(g, a, hv, mixed, net.pooledElements());
             }
         } finally {
             releaseEarly(precision, !Boolean.getBoolean("sparknas.kernels.keep-activations"));
@@ -63,10 +71,38 @@ class ActivationReleaseTest {
         assertEquals(Double.doubleToRawLongBits(kept.grads().lossSum()), Double.doubleToRawLongBits(early.grads().lossSum()));
         assertArrayEquals(kept.grads().weightGrad().toDoubleVector(), early.grads().weightGrad().toDoubleVector(), "∇ω");
         assertArrayEquals(kept.grads().alphaGrad().toDoubleVector(), early.grads().alphaGrad().toDoubleVector(), "∇α");
+        assertArrayEquals(kept.alphaOnly().alphaGrad().toDoubleVector(), early.alphaOnly().alphaGrad().toDoubleVector(),
+                "∇α alone");
+        assertArrayEquals(kept.grads().alphaGrad().toDoubleVector(), early.alphaOnly().alphaGrad().toDoubleVector(),
+                "∇α alone as in a pass with ∇ω");
         assertArrayEquals(kept.hv().weightGrad().toDoubleVector(), early.hv().weightGrad().toDoubleVector(), "H·d");
         assertArrayEquals(kept.mixed().alphaGrad().toDoubleVector(), early.mixed().alphaGrad().toDoubleVector(),
                 "∇²αω·d");
         assertTrue(early.pooled() < 0.75 * kept.pooled(), "pooled elements: early " + early.pooled() + " vs kept "
                 + kept.pooled());
+    }
+
+    /** A fresh network's pool after one pass of the given kind: what that pass holds at its peak. */
+    private static long pooledAfter(Wanted wanted, boolean product) {
+        try (NetworkKernel net = NetworkKernel.create(SPACE, 1, "float64")) {
+            var w = net.initialWeights(1);
+            var alpha = net.initialAlpha(2);
+            if (product) {
+                net.products(w, alpha, net.initialWeights(9), images(), new int[] {0, 1, 2, 3, 4}, wanted);
+            } else {
+                net.gradients(w, alpha, images(), new int[] {0, 1, 2, 3, 4}, wanted);
+            }
+            return net.pooledElements();
+        }
+    }
+
+    @Test
+    void passesWithoutWeightGradientsGiveBackTheConvolutionsInputs() {
+        long both = pooledAfter(Wanted.BOTH, false);
+        long alphaOnly = pooledAfter(Wanted.ALPHA, false);
+        long hv = pooledAfter(Wanted.WEIGHTS, true);
+        long mixedOnly = pooledAfter(Wanted.ALPHA, true);
+        assertTrue(alphaOnly < 0.75 * both, "∇α alone " + alphaOnly + " vs with ∇ω " + both);
+        assertTrue(mixedOnly < 0.75 * hv, "∇²αω·d alone " + mixedOnly + " vs H·d " + hv);
     }
 }
