@@ -8,6 +8,8 @@
 # python3 -m venv .venv-torch && .venv-torch/bin/pip install torch numpy; ANCHOR_PYTHON=.venv-torch/bin/python).
 #   deploy/bench/compare-anchor.sh [steps] [warmup]      -> JSON lines on stdout, one per program and estimator,
 #   then this project's estimators interleaved in one JVM
+# SPARKNAS_OVERRIDES: extra key=value overrides for this project's runs (e.g. "compute.recompute=none").
+# SKIP_INTERLEAVED=1 leaves out the interleaved runs.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 anchor="${ANCHOR:-$here/../shared/anchors/torch_darts_step.py}"
@@ -25,16 +27,17 @@ for est in first-order second-order amended; do
   [[ "$est" == first-order ]] || products=(finite-difference exact)
   for p in "${products[@]}"; do
     "$here/deploy/bin/sparknas" bench -c "$here/conf/search-fashion-mnist.conf" --estimators "$est" \
-      --steps "$steps" --warmup "$warmup" compute.threads=2 estimator.products="$p" 2>/dev/null \
+      --steps "$steps" --warmup "$warmup" compute.threads=2 estimator.products="$p" ${SPARKNAS_OVERRIDES:-} 2>/dev/null \
       | python3 -c "$summary" "sparknas" "$([[ $est == first-order ]] && echo none || echo "$p")"
   done
 done
 # this project's estimators against each other in one JVM, stepped in turns (bench --interleave):
 # each line's median per-round ratio to first-order; four networks alive at once, two of them with
 # R-pass buffers, need more than the launcher's default 8g heap
+[[ -n "${SKIP_INTERLEAVED:-}" ]] && exit 0
 SPARKNAS_HEAP="${SPARKNAS_HEAP:-16g}" "$here/deploy/bin/sparknas" bench -c "$here/conf/search-fashion-mnist.conf" \
   --estimators first-order,second-order,amended,implicit --steps "$steps" --warmup "$warmup" --interleave \
-  compute.threads=2 2>/dev/null \
+  compute.threads=2 ${SPARKNAS_OVERRIDES:-} 2>/dev/null \
   | python3 -c 'import json,sys
 for line in sys.stdin:
     d=json.loads(line); print(json.dumps({"program":"sparknas-interleaved","estimator":d["estimator"],"products":"exact","median_step_s":d["median_step_s"],"median_step_ratio_to_first_order":d["median_step_ratio_to_first"],"passes_per_step":d["passes_per_step"],"step_times_s":d["step_times_s"]}))'
