@@ -72,7 +72,8 @@ class MemoryEstimateTest {
 
     @Test
     void theBuiltInDefaultsAreRefusedBeforeTheFirstStepWhenTheyDoNotFit(@TempDir Path out) {
-        // reference.conf's 8 cells x 16 channels at batch 64 need about 20 GB; the test JVM has far less
+        // reference.conf's 8 cells x 16 channels at batch 64 need about 4.3 GB, 5.4 GB with the collector's headroom;
+        // the test JVM has 4 GB (the parent pom's argLine)
         CliRun.Outcome o = CliRun.of("search", "run.output=" + out, "run.id=defaults", "data.limit=512");
         assertEquals(Main.EXIT_CONFIG, o.code(), o.err());
         assertTrue(o.err().contains("SPARKNAS_HEAP") && o.err().contains("GB of heap"), o.err());
