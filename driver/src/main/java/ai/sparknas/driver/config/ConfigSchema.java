@@ -223,7 +223,7 @@ public final class ConfigSchema {
             key("compute.precision", "\"float32\"", oneOf(SearchConfig.PRECISIONS),
                     "Arithmetic of the super-network kernels: float32 (runs) or float64 (the precision of the gradient checks). ω, α and the optimizers are float64 either way."),
             key("compute.recompute", "\"products\"", oneOf(ai.sparknas.kernels.net.Recompute.KEYS),
-                    "Which passes keep only each node's output and run the node's operations again in their backward pass (gradient checkpointing) instead of holding their activations: none (the fastest), products (the exact R-passes, whose tangents double what a pass holds: less than half their memory for 20-45 % more time each) or all (the gradient passes too: about 40 % more time each). Results are bit-identical either way; docs/performance.md has the measurements."),
+                    "Which passes keep only each node's output and run the node's operations again in their backward pass (gradient checkpointing) instead of holding their activations. none: the fastest. products: the exact H·d R-passes, which hold a tangent beside every activation (default config: 511 instead of 1211 MB, about 45 % more time per H·d pass, about 15 % per amended step). all: every differentiated pass (gradient passes too, about 40 % more time each). Results are bit-identical either way; docs/performance.md has the measurements."),
             key("monitor.skip-warning-threshold", "3", integer(0, 1000),
                     "Warn when the normal cell's derived genotype has more skip_connect edges than this (>= 0)."),
             key("monitor.eval-batches", "2", integer(0, 100_000),
