@@ -68,17 +68,22 @@ public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBy
                 dataBytes);
     }
 
-    /** A fresh kernel's pooled elements after the step's passes on {@code n} zero images. */
+    /**
+     * A fresh kernel's pooled elements after the step's passes on {@code n} zero images: a gradient pass
+     * wanting both and, with products, the estimators' two R-passes (H·d, which {@code compute.recompute}
+     * may recompute, and ∇²αω·d alone, which it does not), each the largest of its kind.
+     */
     private static long probe(SearchSetup setup, int n, boolean products) {
-        return products ? pooledAfter(setup, n, Wanted.BOTH, Wanted.BOTH) : pooledAfter(setup, n, Wanted.BOTH, null);
+        return products ? pooledAfter(setup, n, Wanted.BOTH, Wanted.WEIGHTS, Wanted.ALPHA)
+                : pooledAfter(setup, n, Wanted.BOTH);
     }
 
     /**
      * A fresh kernel's pooled elements (the setup's precision and recomputation) after a gradient pass
-     * wanting {@code gradient} and then an R-pass wanting {@code product} (either may be null) on
+     * wanting {@code gradient} (none when null) and then an R-pass for each of {@code products}, on
      * {@code n} zero images: the arrays those passes hold at their peak.
      */
-    public static long pooledAfter(SearchSetup setup, int n, Wanted gradient, Wanted product) {
+    public static long pooledAfter(SearchSetup setup, int n, Wanted gradient, Wanted... products) {
         try (NetworkKernel fresh = NetworkKernel.create(setup.space, 1, setup.config.compute().precision(),
                 setup.config.compute().recompute())) {
             INDArray w = fresh.initialWeights(1);
@@ -88,8 +93,10 @@ public record MemoryEstimate(long activationBytes, long vectorBytes, long dataBy
             if (gradient != null) {
                 fresh.gradients(w, a, images, labels, gradient);
             }
-            if (product != null) {
-                fresh.products(w, a, w, images, labels, product);
+            for (Wanted product : products) {
+                if (product != null) {
+                    fresh.products(w, a, w, images, labels, product);
+                }
             }
             return fresh.pooledElements();
         }

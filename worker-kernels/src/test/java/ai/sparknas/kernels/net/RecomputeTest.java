@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RecomputeTest {
 
-    private record Run(GradientSums grads, GradientSums hv, GradientSums mixed, GradientSums both, long pooled) {
+    private record Run(GradientSums grads, GradientSums alphaOnly, GradientSums hv, GradientSums mixed,
+                       GradientSums both, long pooled) {
     }
 
     private static Run run(String precision, Recompute recompute, int threads) {
@@ -38,10 +39,11 @@ class RecomputeTest {
             var alpha = net.initialAlpha(4).mul(300); // far from uniform: every op weighs differently
             var d = net.initialWeights(11).mul(0.5);
             GradientSums g = net.gradients(w, alpha, images, labels, Wanted.BOTH);
+            GradientSums a = net.gradients(w, alpha, images, labels, Wanted.ALPHA); // recomputing, inputs given back
             GradientSums hv = net.products(w, alpha, d, images, labels, Wanted.WEIGHTS);
             GradientSums mixed = net.products(w, alpha, d, images, labels, Wanted.ALPHA);
             GradientSums both = net.products(w, alpha, d, images, labels, Wanted.BOTH);
-            return new Run(g, hv, mixed, both, net.pooledElements());
+            return new Run(g, a, hv, mixed, both, net.pooledElements());
         }
     }
 
@@ -63,6 +65,7 @@ class RecomputeTest {
         Run products = run(precision, Recompute.PRODUCTS, 1);
         for (Run r : new Run[] {all, products}) {
             assertSame(kept.grads(), r.grads(), "∇ω, ∇α");
+            assertSame(kept.alphaOnly(), r.alphaOnly(), "∇α alone");
             assertSame(kept.hv(), r.hv(), "H·d");
             assertSame(kept.mixed(), r.mixed(), "∇²αω·d");
             assertSame(kept.both(), r.both(), "both products");
