@@ -57,7 +57,6 @@ public final class SearchConfig {
     /** Allowed values of {@code sparknas.search.alpha-sharing}. */
     public static final List<String> PRECISIONS = List.of("float32", "float64");
 
-
     public static final List<String> ALPHA_SHARINGS = List.of("per-type", "per-cell");
 
     /**

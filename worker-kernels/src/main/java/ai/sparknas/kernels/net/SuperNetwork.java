@@ -148,7 +148,6 @@ public final class SuperNetwork implements NetworkKernel {
         boolean record = wanted != Wanted.NONE;
         double[] weightGrad = wanted.weights() ? new double[(int) weights.size()] : null;
         Pass pass = new Pass(new Tape(w.toDoubleVector(), weightGrad, record, wanted.alpha(), pool), false);
-        pass.recordsGradients = record;
         Result r;
         double[] alphaGrad = null;
         try {
@@ -186,8 +185,6 @@ public final class SuperNetwork implements NetworkKernel {
         int n = checkBatch(images, labels);
         double[] hd = wanted.weights() ? new double[(int) weights.size()] : null;
         Pass pass = new Pass(Tape.rPass(w.toDoubleVector(), d.toDoubleVector(), hd, wanted.alpha(), pool), false);
-        pass.recordsGradients = true;
-        pass.product = true;
         Result r;
         double[] mixed = null;
         try {
@@ -260,9 +257,6 @@ public final class SuperNetwork implements NetworkKernel {
         final boolean declaring;
         /** True: the α argument holds the mixing weights themselves (no softmax). */
         boolean explicitMix;
-        /** Whether the pass is recorded, and whether it is an R-pass: with the network's {@link Recompute}, whether it recomputes. */
-        boolean recordsGradients;
-        boolean product;
         double[][] probs;
         double[][] dProbs;
         /** In an R-pass that wants the α tangent: the tangent of dProbs along the direction. */
@@ -332,7 +326,8 @@ public final class SuperNetwork implements NetworkKernel {
 
         /** node i = Σ_{j<i+2} Σ_k softmax(α_row(i,j))_k · op_k(state_j); output = concat(nodes). */
         Tensor cell(String name, Tensor p0, Tensor p1, int c, boolean reduction, int block) {
-            boolean again = recordsGradients && recompute.applies(product && tape.weightGradTangent != null);
+            // only a recorded pass has a backward to rerun in; an H·d R-pass is the one with a weight tangent
+            boolean again = tape.recording && recompute.applies(tape.weightGradTangent != null);
             List<Tensor> states = new ArrayList<>(List.of(p0, p1));
             List<Tensor> relus = new ArrayList<>(List.of(Layers.relu(tape, p0), Layers.relu(tape, p1)));
             List<Tensor> nodes = new ArrayList<>();
@@ -364,8 +359,10 @@ public final class SuperNetwork implements NetworkKernel {
                 }
                 nodes.add(node);
             }
-            for (Tensor r : again ? List.<Tensor>of() : relus) { // read by the ops' convolutions (and subsampling)
-                DartsOps.convInputDone(tape, r);                  // alone, and by reruns when the nodes recompute
+            if (!again) { // the ops' convolutions (and subsampling) read them, and so do reruns of the nodes
+                for (Tensor r : relus) {
+                    DartsOps.convInputDone(tape, r);
+                }
             }
             return Layers.concat(tape, nodes);
         }

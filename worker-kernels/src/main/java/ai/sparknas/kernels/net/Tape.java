@@ -85,8 +85,8 @@ final class Tape {
      * A recomputed segment (gradient checkpointing): {@code f} runs forward on a tape of its own whose
      * tensors all go back to the pool as soon as the output has been copied out; only that copy (value
      * and tangent) lives until the backward pass. There the segment's step runs {@code f} again, from the
-     * same inputs and weights and so to the same bits, seeds the rerun output with the copy's
-     * gradients and runs the rerun's backward, which accumulates into the inputs' gradients and the
+     * same inputs and weights and so to the same bits, hands the copy's gradients to the rerun
+     * output and runs the rerun's backward, which accumulates into the inputs' gradients and the
      * pass's sums exactly as an inline segment would have (same steps, same order). The pass then holds
      * one segment's activations at a time instead of all of them, for one more forward of each
      * segment. {@code f} must read nothing that changes between the two runs and may only be used on a
@@ -102,8 +102,7 @@ final class Tape {
             }
             Tape again = segment();
             Tensor rerun = f.apply(again);
-            rerun.copyGradients(out);
-            out.releaseGrad();
+            rerun.takeGradients(out);
             again.backward();
         }, out);
         return out;

@@ -133,24 +133,26 @@ final class Tensor {
         return g;
     }
 
-    /** A pooled copy of the value and, when there is one, its tangent; fresh (zero) gradients. */
+    /** A pooled copy of the value and, when there is one, its tangent; no gradients yet. */
     Tensor copy() {
         Tensor y = toOverwrite(n, c, h, w);
         System.arraycopy(v, 0, y.v, 0, v.length);
         if (t != null) {
-            System.arraycopy(t, 0, y.tangent(), 0, t.length);
+            y.t = pool == null ? new double[t.length] : pool.takeToOverwrite(t.length);
+            System.arraycopy(t, 0, y.t, 0, t.length);
         }
         return y;
     }
 
-    /** Copies {@code from}'s gradient and gradient tangent, where it has them, into this tensor's (same shape). */
-    void copyGradients(Tensor from) {
-        if (from.g != null) {
-            System.arraycopy(from.g, 0, grad(), 0, from.g.length);
-        }
-        if (from.tg != null) {
-            System.arraycopy(from.tg, 0, tangentGrad(), 0, from.tg.length);
-        }
+    /**
+     * Moves {@code from}'s gradient and gradient tangent (same shape, this tensor has none yet) into this
+     * tensor: the arrays change owner, so each still goes back to the pool once, with this tensor.
+     */
+    void takeGradients(Tensor from) {
+        g = from.g;
+        tg = from.tg;
+        from.g = null;
+        from.tg = null;
     }
 
     Tensor like(boolean grad) {
