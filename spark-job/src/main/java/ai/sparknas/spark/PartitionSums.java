@@ -24,6 +24,10 @@ public final class PartitionSums implements Serializable {
     /** A re-training pass: the auxiliary head's loss sum and the BatchNorm moments (null otherwise). */
     double auxLossSum;
     double[] moments;
+    /** A fused first-order round: the α data's sums (loss, counts, ∇α) beside this object's ω data's (null otherwise). */
+    PartitionSums val;
+    /** A fused first-order round: the α' the task computed and ran its ω data's pass at (equal in every task). */
+    double[] alphaUsed;
     /** Slowest partition's kernel time in this sum (merged by max): the round's compute time. */
     double computeSeconds;
     /** Kernel threads of the tasks (merged by max), so the metrics show what executors really used. */
@@ -66,10 +70,48 @@ public final class PartitionSums implements Serializable {
                 add(weightGrad, o.weightGrad, "weight"), add(alphaGrad, o.alphaGrad, "alpha"));
         sum.auxLossSum = auxLossSum + o.auxLossSum;
         sum.moments = add(moments, o.moments, "BatchNorm moment");
+        if ((val == null) != (o.val == null)) {
+            throw new IllegalStateException("cannot merge partition sums: only one has α data's sums");
+        }
+        sum.val = val == null ? null : val.plus(o.val);
+        if (!java.util.Arrays.equals(alphaUsed, o.alphaUsed)) {
+            throw new IllegalStateException("the tasks of a fused first-order round computed different α steps;"
+                    + " set spark.fuse-rounds = never and report this as a bug");
+        }
+        sum.alphaUsed = alphaUsed;
         sum.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
         sum.kernelThreads = Math.max(kernelThreads, o.kernelThreads);
         sum.scalarKernelTasks = scalarKernelTasks + o.scalarKernelTasks;
         return sum;
+    }
+
+    /**
+     * The loss, counts and ∇α sums as text, bit-exact (Base64 of the IEEE bits), for {@code
+     * BarrierTaskContext.allGather}, which carries strings.
+     */
+    String alphaSumsMessage() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * (3 + alphaGrad.length));
+        b.putDouble(lossSum).putLong(correct).putLong(count);
+        for (double x : alphaGrad) {
+            b.putDouble(x);
+        }
+        return java.util.Base64.getEncoder().encodeToString(b.array());
+    }
+
+    /** The inverse of {@link #alphaSumsMessage}. */
+    static PartitionSums ofAlphaSumsMessage(String message) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(message));
+        if (b.remaining() < 24 || b.remaining() % 8 != 0) {
+            throw new IllegalStateException("a task's α sums message has " + b.remaining() + " bytes");
+        }
+        double loss = b.getDouble();
+        long correct = b.getLong();
+        long count = b.getLong();
+        double[] alpha = new double[b.remaining() / 8];
+        for (int i = 0; i < alpha.length; i++) {
+            alpha[i] = b.getDouble();
+        }
+        return new PartitionSums(loss, correct, count, null, alpha);
     }
 
     GradientSums toGradientSums() {

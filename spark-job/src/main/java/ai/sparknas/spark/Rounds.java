@@ -34,6 +34,17 @@ final class Rounds<S> implements AutoCloseable {
         PartitionSums compute(S shard, double[] weights, double[] direction, int cpus) throws Exception;
     }
 
+    /** Sends a task's message to every task of a barrier round and returns all of them in partition order. */
+    @FunctionalInterface
+    interface Gather {
+        String[] allGather(String message);
+    }
+
+    /** What every task of a barrier round computes: all tasks run at once and may exchange messages. */
+    interface BarrierShardPass<S> extends java.io.Serializable {
+        PartitionSums compute(S shard, double[] weights, int cpus, Gather gather) throws Exception;
+    }
+
     private record WeightsBroadcast(Object ref, double[] copy, Broadcast<double[]> broadcast) {
     }
 
@@ -69,18 +80,13 @@ final class Rounds<S> implements AutoCloseable {
     PartitionSums round(String round, String what, String label, Object ref, double[] weights, double[] second,
                         ShardPass<S> pass) {
         long t0 = System.nanoTime();
-        long bytesOut = 0;
-        Broadcast<double[]> wb = stepWeights(ref, weights);
-        if (wb == null) {
-            wb = sc.broadcast(weights);
-            stepWeights.add(new WeightsBroadcast(ref, weights, wb));
-            bytesOut += 8L * weights.length;
-        }
+        long[] bytesOut = {0};
+        Broadcast<double[]> wb = stepWeights(ref, weights, bytesOut);
         Broadcast<double[]> db = null;
         try {
             if (second != null) {
                 db = sc.broadcast(second.clone());
-                bytesOut += 8L * second.length;
+                bytesOut[0] += 8L * second.length;
             }
             double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
             sc.setJobGroup("sparknas-rounds", label, false);
@@ -97,20 +103,7 @@ final class Rounds<S> implements AutoCloseable {
                 sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
                 return acc.add(TaskContext.getPartitionId(), sums);
             }, TreeSum::merge, depth).total();
-            double wall = (System.nanoTime() - t0) / 1e9;
-            long results = (long) parts * 8L * (length(total.weightGrad) + length(total.alphaGrad) + length(total.moments));
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("round", round);
-            r.put("what", what);
-            r.put("seconds", wall);
-            r.put("broadcast_s", broadcastSeconds);
-            r.put("compute_s", total.computeSeconds);
-            r.put("overhead_s", Math.max(0, wall - total.computeSeconds));
-            r.put("kernel_threads", total.kernelThreads);
-            r.put("scalar_kernel_tasks", total.scalarKernelTasks);
-            r.put("broadcast_bytes", bytesOut);
-            r.put("result_bytes", results);
-            records.add(r);
+            record(round, what, t0, broadcastSeconds, bytesOut[0], total);
             return total;
         } catch (Exception e) { // SparkException is checked in Java's eyes but undeclared by Scala
             throw translate(e, label);
@@ -120,6 +113,95 @@ final class Rounds<S> implements AutoCloseable {
             }
             sc.clearJobGroup();
         }
+    }
+
+    /**
+     * Whether a barrier round can run now: every partition's task at once (Spark refuses a barrier stage
+     * with more tasks than free slots only after minutes of retries) and no dynamic allocation (refused).
+     */
+    boolean barrierFits() {
+        if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+            return false;
+        }
+        // what Spark's own barrier check compares with (DAGScheduler.checkBarrierStageWithNumSlots)
+        var rp = sc.sc().resourceProfileManager().defaultResourceProfile();
+        return sc.sc().maxNumConcurrentTasks(rp) >= partitions;
+    }
+
+    /**
+     * A barrier round ({@code RDD.barrier()}): broadcast ω as in {@link #round}, every partition's task runs
+     * {@code pass} at the same time and may exchange messages with the others ({@link Gather}), and the
+     * results are summed in the same fixed partition tree. One round where two dependent rounds would be.
+     */
+    PartitionSums barrierRound(String round, String what, String label, Object ref, double[] weights,
+                               BarrierShardPass<S> pass) {
+        long t0 = System.nanoTime();
+        long[] bytesOut = {0};
+        Broadcast<double[]> wb = stepWeights(ref, weights, bytesOut);
+        try {
+            double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
+            sc.setJobGroup("sparknas-rounds", label, false);
+            scala.reflect.ClassTag<PartitionSums> tag = scala.reflect.ClassTag$.MODULE$.apply(PartitionSums.class);
+            JavaRDD<PartitionSums> sums = JavaRDD.fromRDD(shards.rdd().barrier().mapPartitions(
+                    new BarrierTask<>(pass, wb), false, tag), tag);
+            int parts = partitions;
+            PartitionSums total = sums.treeAggregate(new TreeSum(parts),
+                    (acc, one) -> acc.add(TaskContext.getPartitionId(), one), TreeSum::merge, depth).total();
+            record(round, what, t0, broadcastSeconds, bytesOut[0], total);
+            return total;
+        } catch (Exception e) {
+            throw translate(e, label);
+        } finally {
+            sc.clearJobGroup();
+        }
+    }
+
+    /** A barrier round's task: its partition's single shard in, its sums out. */
+    private static final class BarrierTask<S> extends scala.runtime.AbstractFunction1<scala.collection.Iterator<S>,
+            scala.collection.Iterator<PartitionSums>> implements java.io.Serializable {
+
+        private static final long serialVersionUID = 1L;
+        private final BarrierShardPass<S> pass;
+        private final Broadcast<double[]> weights;
+
+        BarrierTask(BarrierShardPass<S> pass, Broadcast<double[]> weights) {
+            this.pass = pass;
+            this.weights = weights;
+        }
+
+        @Override
+        public scala.collection.Iterator<PartitionSums> apply(scala.collection.Iterator<S> shard) {
+            org.apache.spark.BarrierTaskContext context = org.apache.spark.BarrierTaskContext.get();
+            try {
+                PartitionSums sums = pass.compute(shard.next(), weights.value(), context.cpus(), context::allGather);
+                sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
+                return scala.collection.Iterator$.MODULE$.single(sums);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Keeps the round's timings and bytes for the metrics. */
+    private void record(String round, String what, long t0, double broadcastSeconds, long bytesOut,
+                        PartitionSums total) {
+        double wall = (System.nanoTime() - t0) / 1e9;
+        long perTask = length(total.weightGrad) + length(total.alphaGrad) + length(total.moments)
+                + (total.val == null ? 0 : length(total.val.alphaGrad)) + length(total.alphaUsed);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("round", round);
+        r.put("what", what);
+        r.put("seconds", wall);
+        r.put("broadcast_s", broadcastSeconds);
+        r.put("compute_s", total.computeSeconds);
+        r.put("overhead_s", Math.max(0, wall - total.computeSeconds));
+        r.put("kernel_threads", total.kernelThreads);
+        r.put("scalar_kernel_tasks", total.scalarKernelTasks);
+        r.put("broadcast_bytes", bytesOut);
+        r.put("result_bytes", (long) partitions * 8L * perTask);
+        records.add(r);
     }
 
     private static int length(double[] v) {
@@ -133,14 +215,20 @@ final class Rounds<S> implements AutoCloseable {
         return out;
     }
 
-    /** The step's broadcast of {@code w}, if {@code w} is the same array with the same values ({@code values}). */
-    private Broadcast<double[]> stepWeights(Object w, double[] values) {
+    /**
+     * The step's broadcast of {@code w} if {@code w} is the same array with the same values ({@code values}),
+     * else a new one, kept for the step's later rounds (its bytes added to {@code bytesOut[0]}).
+     */
+    private Broadcast<double[]> stepWeights(Object w, double[] values, long[] bytesOut) {
         for (WeightsBroadcast b : stepWeights) {
             if (b.ref() == w && Arrays.equals(b.copy(), values)) {
                 return b.broadcast();
             }
         }
-        return null;
+        Broadcast<double[]> wb = sc.broadcast(values);
+        stepWeights.add(new WeightsBroadcast(w, values, wb));
+        bytesOut[0] += 8L * values.length;
+        return wb;
     }
 
     private void destroyStepBroadcasts() {

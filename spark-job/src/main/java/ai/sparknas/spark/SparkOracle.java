@@ -5,6 +5,8 @@ import ai.sparknas.driver.data.DataLayout;
 import ai.sparknas.driver.data.Shard;
 import ai.sparknas.driver.search.MemoryEstimate;
 import ai.sparknas.driver.search.SearchSetup;
+import ai.sparknas.kernels.grad.AlphaStep;
+import ai.sparknas.kernels.grad.FirstOrderStepSums;
 import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
@@ -203,13 +205,79 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         return round(what, new Pass(epoch, step, split, wanted, r), w, d, alpha);
     }
 
-    private GradientSums round(String what, Pass pass, INDArray w, INDArray d, INDArray alpha) {
+    /** With {@code spark.fuse-rounds = auto}, where a barrier round fits the cluster now ({@link Rounds#barrierFits}). */
+    @Override
+    public boolean fusesFirstOrderStep() {
+        return setup.config.spark().fuseRounds() && rounds.barrierFits();
+    }
+
+    /**
+     * One barrier round: every task sums ∇α on its shard of the α data, all tasks exchange those sums
+     * ({@code allGather}, in partition order) and fold them in the driver's partition tree, so each
+     * holds the global Σ∇α the two-round protocol would send the driver; each applies {@code alphaStep}
+     * to its mean and runs the weight pass at that α'. The tasks return both sums and their α'.
+     */
+    @Override
+    public FirstOrderStepSums firstOrderStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
+        String what = "α data: ∇α, α step, ω data: ∇ω";
+        String letter = nextLetter();
+        double[] a = alpha.toDoubleVector();
+        Pass val = new Pass(epoch, step, Split.VAL, Wanted.ALPHA, 0);
+        Pass train = new Pass(epoch, step, Split.TRAIN, Wanted.WEIGHTS, 0);
+        int partitions = context.partitions();
+        WorkerContext c = context;
+        PartitionSums total = rounds.barrierRound(letter, what, label(letter, what), w, w.toDoubleVector(),
+                (shard, wv, cpus, gather) -> {
+                    SearchSetup s = c.borrow(cpus);
+                    try {
+                        PartitionSums mine = val.compute(s, shard, wv, null, a);
+                        TreeSum all = new TreeSum(partitions);
+                        String[] messages = gather.allGather(mine.alphaSumsMessage());
+                        for (int p = 0; p < messages.length; p++) {
+                            all.add(p, PartitionSums.ofAlphaSumsMessage(messages[p]));
+                        }
+                        GradientSums global = all.total().toGradientSums();
+                        double[] next = alphaStep.next(a, global.meanAlphaGrad().toDoubleVector());
+                        // a diverged α gradient: the driver reports it from the α data's sums; no weight pass
+                        PartitionSums out = finite(next) ? train.compute(s, shard, wv, null, next)
+                                : new PartitionSums(Double.NaN, 0, 0, null, null);
+                        out.computeSeconds += mine.computeSeconds;
+                        out.val = mine;
+                        out.alphaUsed = next;
+                        out.kernelThreads = c.threads(cpus);
+                        return out;
+                    } finally {
+                        c.release(s, cpus);
+                    }
+                });
+        return new FirstOrderStepSums(total.val.toGradientSums(), total.toGradientSums(),
+                org.nd4j.linalg.factory.Nd4j.createFromArray(total.alphaUsed).reshape(alpha.shape()));
+    }
+
+    private static boolean finite(double[] v) {
+        for (double x : v) {
+            if (!Double.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String nextLetter() {
         if (epoch < 0) {
             throw new IllegalStateException("beginStep must be called before a round");
         }
-        String letter = String.valueOf(nextRound++);
-        String label = String.format(Locale.ROOT, "step %d/%d · %s · round %s (%s)",
+        return String.valueOf(nextRound++);
+    }
+
+    private String label(String letter, String what) {
+        return String.format(Locale.ROOT, "step %d/%d · %s · round %s (%s)",
                 (long) epoch * setup.stepsPerEpoch + step + 1, totalSteps, setup.estimator.name(), letter, what);
+    }
+
+    private GradientSums round(String what, Pass pass, INDArray w, INDArray d, INDArray alpha) {
+        String letter = nextLetter();
+        String label = label(letter, what);
         double[] a = alpha.toDoubleVector();
         WorkerContext c = context;
         return rounds.round(letter, what, label, w, w.toDoubleVector(), d == null ? null : d.toDoubleVector(),

@@ -90,6 +90,40 @@ class SparkOracleTest extends LocalSparkTest {
         }
     }
 
+    /**
+     * First-order's barrier round (the tasks exchange ∇α sums and apply the Adam step themselves) ends in
+     * the state of its two rounds, bit for bit, with one round per step; where the partitions outnumber
+     * the slots (4 on local[2]) the two rounds run.
+     */
+    @ParameterizedTest(name = "{0} partitions")
+    @CsvSource({"1", "2", "4"})
+    void fusedFirstOrderRoundGivesTheBitsOfTwoRounds(int partitions) throws Exception {
+        SearchConfig cfg = config("first-order", partitions);
+        String fusedDigest;
+        try (SparkOracle spark = SparkOracle.create(sc, cfg)) {
+            assertEquals(partitions <= 2, spark.fusesFirstOrderStep(), "fits local[2]");
+            SearchState s = run(spark.setup(), spark);
+            fusedDigest = s.digest();
+            var records = spark.drainRoundRecords();
+            assertEquals(partitions <= 2 ? STEPS : 2 * STEPS, records.size(), records.toString());
+            if (partitions <= 2) {
+                long alphas = spark.setup().network.alphaLayout().size();
+                for (var r : records) {
+                    assertEquals("α data: ∇α, α step, ω data: ∇ω", r.get("what"), r.toString());
+                    long perTask = spark.setup().network.weightLayout().size() + 2 * alphas;
+                    assertEquals(partitions * 8L * perTask, (long) r.get("result_bytes"), r.toString());
+                }
+            }
+        }
+        try (SparkOracle spark = SparkOracle.create(sc, cfg.withOverrides(List.of("spark.fuse-rounds=never")))) {
+            assertFalse(spark.fusesFirstOrderStep());
+            SearchState s = run(spark.setup(), spark);
+            assertEquals(2 * STEPS, spark.drainRoundRecords().size());
+            assertEquals(s.digest(), fusedDigest, "fused vs two rounds");
+            assertFalse(s.alpha().equalsWithEps(spark.setup().initialState().alpha(), 0), "α moved");
+        }
+    }
+
     /** A product round ships ω and the direction and returns the product sums: the fold's, to 1e-9. */
     @ParameterizedTest(name = "{0} partitions")
     @CsvSource({"2", "4"})

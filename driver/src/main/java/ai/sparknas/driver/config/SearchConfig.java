@@ -224,9 +224,14 @@ public final class SearchConfig {
      * @param kernelThreads kernel threads of each task; 0 = the task's cores ({@code spark.task.cpus})
      * @param minExamplesPerPartition fewest examples of a partition's batch (>= 2): BatchNorm's statistics
      *                                are per partition, and over too few examples ∇α degrades to 0
+     * @param fuseRounds    first-order's α pass and weight pass in one barrier round where every task fits at once
      */
-    public record Spark(int partitions, int treeDepth, int kernelThreads, int minExamplesPerPartition) {
+    public record Spark(int partitions, int treeDepth, int kernelThreads, int minExamplesPerPartition,
+                        boolean fuseRounds) {
     }
+
+    /** The values of {@code spark.fuse-rounds}. */
+    public static final List<String> FUSE_ROUNDS = List.of("auto", "never");
 
     /**
      * {@code sparknas.retrain} and the test files of {@code sparknas.data}: the re-training of a genotype.
@@ -292,7 +297,8 @@ public final class SearchConfig {
         this.monitor = new Monitor(v.i("monitor.skip-warning-threshold"),
                 v.i("monitor.eval-batches"));
         this.spark = new Spark(v.i("spark.partitions"), v.i("spark.tree-depth"),
-                v.i("spark.kernel-threads"), v.i("spark.min-examples-per-partition"));
+                v.i("spark.kernel-threads"), v.i("spark.min-examples-per-partition"),
+                v.s("spark.fuse-rounds").equals("auto"));
         this.checkpointing = new Checkpointing(v.i("checkpoint.every-steps"),
                 v.i("checkpoint.keep"));
         this.retrain = readRetrain(v, data);

@@ -2,7 +2,6 @@ package ai.sparknas.driver.optim;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * {@code torch.optim.Adam} with coupled L2 decay (not AdamW), updating α in place:
@@ -61,27 +60,33 @@ public final class Adam {
         return beta;
     }
 
-    /** One step on {@code alpha} (in place). */
+    /** One step on {@code alpha} (in place), in plain Java double arithmetic ({@link AdamStep#apply}). */
     public void step(INDArray alpha, INDArray grad) {
         FlatVectors.requireSameShape(alpha, grad, "gradient");
         if (m != null) {
             FlatVectors.requireSameShape(alpha, m, "first moment");
         }
-        INDArray g = FlatVectors.copyAs(grad, alpha);
-        if (weightDecay != 0) {
-            g.addi(alpha.mul(weightDecay));
-        }
+        double[] a = alpha.toDoubleVector();
+        double[] mm = m == null ? new double[a.length] : m.toDoubleVector();
+        double[] vv = v == null ? new double[a.length] : v.toDoubleVector();
+        AdamStep.apply(lr, beta1, beta2, eps, weightDecay, t + 1, a, grad.toDoubleVector(), mm, vv);
         if (m == null) {
             m = Nd4j.zerosLike(alpha);
             v = Nd4j.zerosLike(alpha);
         }
         t++;
-        m.muli(beta1).addi(g.mul(1 - beta1));
-        v.muli(beta2).addi(g.mul(g).muli(1 - beta2));
-        double bias1 = 1 - Math.pow(beta1, t);
-        double bias2 = 1 - Math.pow(beta2, t);
-        INDArray denom = Transforms.sqrt(v, true).divi(Math.sqrt(bias2)).addi(eps);
-        alpha.subi(m.div(denom).muli(lr / bias1));
+        m.assign(Nd4j.createFromArray(mm).reshape(alpha.shape()));
+        v.assign(Nd4j.createFromArray(vv).reshape(alpha.shape()));
+        alpha.assign(Nd4j.createFromArray(a).reshape(alpha.shape()));
+    }
+
+    /**
+     * The next step as a pure function of (α, ∇̄α), for a backend that applies it where the gradient is
+     * (an executor): the same bits as {@link #step}, and this optimizer is not changed.
+     */
+    public AdamStep preview() {
+        return new AdamStep(lr, beta1, beta2, eps, weightDecay, t, m == null ? null : m.toDoubleVector(),
+                v == null ? null : v.toDoubleVector());
     }
 
     /** The live first moment (null before the first step). */

@@ -31,8 +31,8 @@ public final class RunDirectory implements AutoCloseable {
             "sparknas.checkpoint.keep", "sparknas.monitor.skip-warning-threshold",
             // results do not depend on the thread count (ThreadInvarianceTest), nor on where the run directory is
             "sparknas.compute.threads", "sparknas.spark.kernel-threads", "sparknas.run.output", "sparknas.run.id",
-            // recomputed cells give the same bits (RecomputeTest)
-            "sparknas.compute.recompute");
+            // recomputed cells give the same bits (RecomputeTest), and so do fused rounds (SparkOracleTest)
+            "sparknas.compute.recompute", "sparknas.spark.fuse-rounds");
 
     /**
      * How to resume a run whose batches were planned for {@code partitions} partitions: advice that is

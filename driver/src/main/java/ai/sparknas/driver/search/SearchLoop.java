@@ -5,7 +5,9 @@ import ai.sparknas.driver.genotype.Genotypes;
 import ai.sparknas.driver.optim.CosineSchedule;
 import ai.sparknas.kernels.estimate.AlphaGradient;
 import ai.sparknas.kernels.estimate.AlphaGradientEstimator;
+import ai.sparknas.kernels.estimate.FirstOrder;
 import ai.sparknas.kernels.estimate.SearchPoint;
+import ai.sparknas.kernels.grad.FirstOrderStepSums;
 import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
@@ -48,6 +50,9 @@ public final class SearchLoop {
     public StepResult step(SearchState state, int epoch, int step, double lr) {
         oracle.beginStep(epoch, step);
         String where = "epoch " + (epoch + 1) + " step " + (step + 1) + " (" + estimator.name() + ")";
+        if (estimator instanceof FirstOrder && oracle.fusesFirstOrderStep()) {
+            return fusedFirstOrderStep(state, lr, where);
+        }
         AlphaGradient g = estimator.estimate(oracle,
                 new SearchPoint(state.weights(), state.alpha(), state.weightOptimizer().momentumBuffer(), lr));
         requireFinite(g.val().lossSum(), "validation loss", where);
@@ -55,6 +60,26 @@ public final class SearchLoop {
         state.alphaOptimizer().step(state.alpha(), g.gradient());
 
         WeightStep w = weightStep(state, lr, where);
+        return new StepResult(g.val(), w.train(), w.gradNorm(), g.diagnostics());
+    }
+
+    /**
+     * First-order's step where the backend applies the α step itself between its two passes (one Spark
+     * round instead of two): the driver then takes the same Adam step and must arrive at the α' the ω
+     * data's pass ran at, bit for bit.
+     */
+    private StepResult fusedFirstOrderStep(SearchState state, double lr, String where) {
+        FirstOrderStepSums sums = oracle.firstOrderStep(state.weights(), state.alpha(),
+                state.alphaOptimizer().preview());
+        AlphaGradient g = FirstOrder.of(sums.val());
+        requireFinite(g.val().lossSum(), "validation loss", where);
+        requireFinite(g.gradient(), "α gradient", where);
+        state.alphaOptimizer().step(state.alpha(), g.gradient());
+        if (!java.util.Arrays.equals(state.alpha().toDoubleVector(), sums.nextAlpha().toDoubleVector())) {
+            throw new IllegalStateException("at " + where + " the backend's α step differs from the driver's: the"
+                    + " weight pass ran at another α; set spark.fuse-rounds = never and report this as a bug");
+        }
+        WeightStep w = weightStep(state, sums.train(), lr, where);
         return new StepResult(g.val(), w.train(), w.gradNorm(), g.diagnostics());
     }
 
@@ -67,7 +92,11 @@ public final class SearchLoop {
      * to the step), clip, SGD with momentum and weight decay; {@code where} names the step in errors.
      */
     public WeightStep weightStep(SearchState state, double lr, String where) {
-        GradientSums train = oracle.gradients(state.weights(), state.alpha(), Split.TRAIN, Wanted.WEIGHTS);
+        return weightStep(state, oracle.gradients(state.weights(), state.alpha(), Split.TRAIN, Wanted.WEIGHTS), lr,
+                where);
+    }
+
+    private WeightStep weightStep(SearchState state, GradientSums train, double lr, String where) {
         requireFinite(train.lossSum(), "training loss", where);
         INDArray grad = train.meanWeightGrad();
         requireFinite(grad, "weight gradient", where);

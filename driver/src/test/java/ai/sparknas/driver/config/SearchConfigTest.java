@@ -50,7 +50,7 @@ class SearchConfigTest {
         assertEquals(14, c.search().edgesPerCell());
         assertEquals(new SearchConfig.Estimator(0.1, 0.01, 0.01, 0.01, "exact", "neumann", 5, 0.01, 0.01),
                 c.estimator());
-        assertEquals(new SearchConfig.Spark(0, 1, 0, 16), c.spark());
+        assertEquals(new SearchConfig.Spark(0, 1, 0, 16, true), c.spark());
         assertEquals(new SearchConfig.WeightsOptim(0.025, 0.001, 0.9, 3e-4, 5.0), c.weightsOptim());
         assertEquals(new SearchConfig.AlphaOptim(3e-4, 0.5, 0.999, 1e-8, 1e-3), c.alphaOptim());
         assertEquals(0, c.compute().threads());

@@ -10,6 +10,9 @@ import ai.sparknas.driver.config.ConfigException;
 import ai.sparknas.driver.config.SearchConfig;
 import ai.sparknas.driver.data.ImageDataset;
 import ai.sparknas.driver.data.SearchData;
+import ai.sparknas.kernels.grad.AlphaStep;
+import ai.sparknas.kernels.grad.FirstOrderStepSums;
+import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
 import ai.sparknas.kernels.grad.Wanted;
@@ -17,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Reproducibility of the loop and the shard semantics of the in-process oracle, on generated data. */
 class SearchLoopTest {
@@ -98,6 +102,69 @@ class SearchLoopTest {
         assertArrayEquals(manual.alphaGrad().toDoubleVector(), sharded.alphaGrad().toDoubleVector(), 0.0);
         // per-partition BatchNorm statistics: the shards' batches of 4 from their own halves of the records
         assertTrue(Arrays.stream(two.setup().plan.indices(Split.TRAIN, 0, 1, 1)).allMatch(i -> i < 16));
+    }
+
+    /** The in-process oracle, claiming to fuse first-order's step; {@code tamper} edits the α' it reports. */
+    private static GradientOracle fusing(GradientOracle inner, java.util.function.UnaryOperator<INDArray> tamper) {
+        return new GradientOracle() {
+            @Override
+            public void beginStep(int epoch, long step) {
+                inner.beginStep(epoch, step);
+            }
+
+            @Override
+            public GradientSums gradients(INDArray w, INDArray alpha, Split split, Wanted wanted) {
+                return inner.gradients(w, alpha, split, wanted);
+            }
+
+            @Override
+            public boolean fusesFirstOrderStep() {
+                return true;
+            }
+
+            @Override
+            public FirstOrderStepSums firstOrderStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
+                FirstOrderStepSums s = GradientOracle.super.firstOrderStep(w, alpha, alphaStep);
+                return new FirstOrderStepSums(s.val(), s.train(), tamper.apply(s.nextAlpha()));
+            }
+        };
+    }
+
+    /** The fused step (α step applied by the backend between the passes) ends in the same state, bit for bit. */
+    @Test
+    void fusedFirstOrderStepGivesTheSameState() {
+        SearchSetup.InProcess ip = SearchSetup.inProcess(config("first-order"), syntheticData(), 2);
+        SearchState plain = ip.setup().initialState();
+        SearchState fused = ip.setup().initialState();
+        SearchLoop loop = ip.loop(null);
+        SearchLoop fusedLoop = ip.setup().loop(fusing(ip.oracle(), a -> a), null);
+        for (int s = 0; s < 3; s++) {
+            var p = loop.step(plain, 0, s, 0.025);
+            var f = fusedLoop.step(fused, 0, s, 0.025);
+            assertEquals(p.val().lossSum(), f.val().lossSum(), 0.0);
+            assertEquals(p.train().lossSum(), f.train().lossSum(), 0.0);
+            assertEquals(p.gradNorm(), f.gradNorm(), 0.0);
+        }
+        assertEquals(plain.digest(), fused.digest());
+        assertFalse(Arrays.equals(ip.setup().initialState().alpha().toDoubleVector(), fused.alpha().toDoubleVector()));
+    }
+
+    /** A backend whose weight pass ran at another α' than the driver's Adam step is caught, not trained on. */
+    @Test
+    void fusedStepAtAnotherAlphaIsRefused() {
+        SearchSetup.InProcess ip = SearchSetup.inProcess(config("first-order"), syntheticData(), 1);
+        SearchState state = ip.setup().initialState();
+        String before = state.weights().toDoubleVector().length + ":" + Arrays.hashCode(state.weights().toDoubleVector());
+        SearchLoop loop = ip.setup().loop(fusing(ip.oracle(), a -> {
+            INDArray off = a.dup(); // one ulp in one entry
+            off.putScalar(0, Math.nextUp(off.getDouble(0)));
+            return off;
+        }), null);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> loop.step(state, 0, 0, 0.025));
+        assertTrue(e.getMessage().contains("spark.fuse-rounds = never") && e.getMessage().contains("epoch 1 step 1"),
+                e.getMessage());
+        assertEquals(before, state.weights().toDoubleVector().length + ":"
+                + Arrays.hashCode(state.weights().toDoubleVector()), "ω was stepped");
     }
 
     @Test

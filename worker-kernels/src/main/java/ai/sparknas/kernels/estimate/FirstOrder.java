@@ -13,7 +13,11 @@ public final class FirstOrder implements AlphaGradientEstimator {
 
     @Override
     public AlphaGradient estimate(GradientOracle oracle, SearchPoint p) {
-        GradientSums val = oracle.gradients(p.weights(), p.alpha(), Split.VAL, Wanted.ALPHA);
+        return of(oracle.gradients(p.weights(), p.alpha(), Split.VAL, Wanted.ALPHA));
+    }
+
+    /** The estimate from the α data's sums (a backend that fused the step computed them already). */
+    public static AlphaGradient of(GradientSums val) {
         var g1 = val.meanAlphaGrad();
         return new AlphaGradient(g1, val, Map.of("g1", g1));
     }

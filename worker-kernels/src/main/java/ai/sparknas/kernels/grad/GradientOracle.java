@@ -38,6 +38,23 @@ public interface GradientOracle {
     }
 
     /**
+     * First-order DARTS's two passes with the α update between them: {@code Σ∇α L_val(w, α)} on the α data,
+     * {@code α' = alphaStep(α, Σ∇α / n)}, then {@code Σ∇ω L_train(w, α')} on the ω data. Backends that can
+     * apply the update where the sums are fuse the two into one round ({@link #fusesFirstOrderStep}).
+     */
+    default FirstOrderStepSums firstOrderStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
+        GradientSums val = gradients(w, alpha, Split.VAL, Wanted.ALPHA);
+        INDArray next = org.nd4j.linalg.factory.Nd4j.createFromArray(
+                alphaStep.next(alpha.toDoubleVector(), val.meanAlphaGrad().toDoubleVector())).reshape(alpha.shape());
+        return new FirstOrderStepSums(val, gradients(w, next, Split.TRAIN, Wanted.WEIGHTS), next);
+    }
+
+    /** Whether {@link #firstOrderStep} costs this backend less than its two passes called one by one. */
+    default boolean fusesFirstOrderStep() {
+        return false;
+    }
+
+    /**
      * Central-difference numerator {@code Σ∇(w + r·d) − Σ∇(w − r·d)} on the step's {@code split} batch;
      * the loss and counts returned are those at {@code w + r·d}. Backends may fuse the two passes.
      */
