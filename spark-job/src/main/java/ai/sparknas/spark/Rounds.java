@@ -34,10 +34,10 @@ final class Rounds<S> implements AutoCloseable {
         PartitionSums compute(S shard, double[] weights, double[] direction, int cpus) throws Exception;
     }
 
-    /** Sends a task's message to every task of a barrier round and returns all of them in partition order. */
+    /** Sends a task's message to every task of a barrier round and returns all of them in partition order ({@link GatherEndpoint}). */
     @FunctionalInterface
     interface Gather {
-        String[] allGather(String message);
+        String[] allGather(String message) throws Exception;
     }
 
     /** What every task of a barrier round computes: all tasks run at once and may exchange messages. */
@@ -54,6 +54,9 @@ final class Rounds<S> implements AutoCloseable {
     private final int depth;
     private final List<WeightsBroadcast> stepWeights = new ArrayList<>();
     private final List<Map<String, Object>> records = new ArrayList<>();
+    /** The driver's endpoint of the barrier rounds' exchange, started with the first one. */
+    private org.apache.spark.rpc.RpcEndpointRef gather;
+    private String gatherName;
 
     Rounds(JavaSparkContext sc, JavaRDD<S> shards, int partitions, int depth) {
         this.sc = sc;
@@ -142,8 +145,12 @@ final class Rounds<S> implements AutoCloseable {
             double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
             sc.setJobGroup("sparknas-rounds", label, false);
             scala.reflect.ClassTag<PartitionSums> tag = scala.reflect.ClassTag$.MODULE$.apply(PartitionSums.class);
+            if (gather == null) {
+                gatherName = "sparknas-gather-" + java.util.UUID.randomUUID();
+                gather = GatherEndpoint.start(gatherName);
+            }
             JavaRDD<PartitionSums> sums = JavaRDD.fromRDD(shards.rdd().barrier().mapPartitions(
-                    new BarrierTask<>(pass, wb), false, tag), tag);
+                    new BarrierTask<>(pass, wb, gatherName, partitions), false, tag), tag);
             int parts = partitions;
             PartitionSums total = sums.treeAggregate(new TreeSum(parts),
                     (acc, one) -> acc.add(TaskContext.getPartitionId(), one), TreeSum::merge, depth).total();
@@ -163,17 +170,21 @@ final class Rounds<S> implements AutoCloseable {
         private static final long serialVersionUID = 1L;
         private final BarrierShardPass<S> pass;
         private final Broadcast<double[]> weights;
+        private final String gather;
+        private final int tasks;
 
-        BarrierTask(BarrierShardPass<S> pass, Broadcast<double[]> weights) {
+        BarrierTask(BarrierShardPass<S> pass, Broadcast<double[]> weights, String gather, int tasks) {
             this.pass = pass;
             this.weights = weights;
+            this.gather = gather;
+            this.tasks = tasks;
         }
 
         @Override
         public scala.collection.Iterator<PartitionSums> apply(scala.collection.Iterator<S> shard) {
-            org.apache.spark.BarrierTaskContext context = org.apache.spark.BarrierTaskContext.get();
             try {
-                PartitionSums sums = pass.compute(shard.next(), weights.value(), context.cpus(), context::allGather);
+                PartitionSums sums = pass.compute(shard.next(), weights.value(), TaskContext.get().cpus(),
+                        message -> GatherEndpoint.allGather(gather, tasks, message));
                 sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
                 return scala.collection.Iterator$.MODULE$.single(sums);
             } catch (RuntimeException e) {
@@ -188,6 +199,9 @@ final class Rounds<S> implements AutoCloseable {
     private void record(String round, String what, long t0, double broadcastSeconds, long bytesOut,
                         PartitionSums total) {
         double wall = (System.nanoTime() - t0) / 1e9;
+        // a fused round's passes are separated by the exchange: its kernels' critical path is the slowest
+        // task's first pass plus the slowest task's second
+        double compute = total.computeSeconds + (total.val == null ? 0 : total.val.computeSeconds);
         long perTask = length(total.weightGrad) + length(total.alphaGrad) + length(total.moments)
                 + (total.val == null ? 0 : length(total.val.alphaGrad)) + length(total.alphaUsed);
         Map<String, Object> r = new LinkedHashMap<>();
@@ -195,8 +209,8 @@ final class Rounds<S> implements AutoCloseable {
         r.put("what", what);
         r.put("seconds", wall);
         r.put("broadcast_s", broadcastSeconds);
-        r.put("compute_s", total.computeSeconds);
-        r.put("overhead_s", Math.max(0, wall - total.computeSeconds));
+        r.put("compute_s", compute);
+        r.put("overhead_s", Math.max(0, wall - compute));
         r.put("kernel_threads", total.kernelThreads);
         r.put("scalar_kernel_tasks", total.scalarKernelTasks);
         r.put("broadcast_bytes", bytesOut);
@@ -241,6 +255,10 @@ final class Rounds<S> implements AutoCloseable {
     @Override
     public void close() {
         destroyStepBroadcasts();
+        if (gather != null) {
+            GatherEndpoint.stop(gather);
+            gather = null;
+        }
     }
 
     /** A failed job whose cause is I/O (unreadable data on an executor) becomes an I/O error (exit 3). */

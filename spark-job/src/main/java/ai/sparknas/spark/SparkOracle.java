@@ -241,7 +241,6 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
                         // a diverged α gradient: the driver reports it from the α data's sums; no weight pass
                         PartitionSums out = finite(next) ? train.compute(s, shard, wv, null, next)
                                 : new PartitionSums(Double.NaN, 0, 0, null, null);
-                        out.computeSeconds += mine.computeSeconds;
                         out.val = mine;
                         out.alphaUsed = next;
                         out.kernelThreads = c.threads(cpus);

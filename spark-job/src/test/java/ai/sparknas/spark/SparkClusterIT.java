@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Multi-JVM: the job submitted through deploy/bin/sparknas-submit (SparkSubmit) to
@@ -38,9 +39,9 @@ class SparkClusterIT {
         files = TestData.writeIdx(dir.resolve("data"), 256, 8, 4, 11);
     }
 
-    private static List<String> command(String id) {
+    private static List<String> command(String estimator, String id) {
         List<String> c = new ArrayList<>(List.of(SparkSubmitIT.LAUNCHER, "search"));
-        c.addAll(TestData.tinySearch(files, "amended", 2, 8));
+        c.addAll(TestData.tinySearch(files, estimator, 2, 8));
         c.addAll(List.of("compute.precision=float32", "search.epochs=2", "search.steps-per-epoch=6",
                 "spark.kernel-threads=2", "run.log-every=1", "run.output=" + dir.resolve("runs"), "run.id=" + id));
         return c;
@@ -54,13 +55,18 @@ class SparkClusterIT {
         return env;
     }
 
-    @Test
-    void executorLossChangesNothing() throws Exception {
-        Launch.Result clean = Launch.run(command("clean"), env(), dir.resolve("clean.log"), 900);
+    /** first-order: its steps are single barrier rounds (spark.fuse-rounds = auto), which a lost executor retries. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"amended", "first-order"})
+    void executorLossChangesNothing(String estimator) throws Exception {
+        String cleanId = estimator + "-clean";
+        String killedId = estimator + "-killed";
+        Launch.Result clean = Launch.run(command(estimator, cleanId), env(), dir.resolve(cleanId + ".log"), 900);
         assertEquals(0, clean.exitCode(), clean.output());
-        List<JsonNode> cleanMetrics = metrics("clean");
+        List<JsonNode> cleanMetrics = metrics(cleanId);
         for (JsonNode line : cleanMetrics) {
             if (line.get("type").asText().equals("step")) {
+                assertEquals(estimator.equals("first-order") ? 1 : 4, line.get("rounds").size(), line.toString());
                 for (JsonNode round : line.get("rounds")) {
                     assertEquals(2, round.get("kernel_threads").asInt(), "executors use spark.kernel-threads");
                     assertEquals(0, round.get("scalar_kernel_tasks").asInt(),
@@ -69,9 +75,9 @@ class SparkClusterIT {
             }
         }
 
-        Path log = dir.resolve("killed.log");
-        Process p = Launch.start(command("killed"), env(), log);
-        Path metricsFile = dir.resolve("runs/killed/metrics.jsonl");
+        Path log = dir.resolve(killedId + ".log");
+        Process p = Launch.start(command(estimator, killedId), env(), log);
+        Path metricsFile = dir.resolve("runs/" + killedId + "/metrics.jsonl");
         long killed = -1;
         long deadline = System.nanoTime() + 600_000_000_000L;
         while (killed < 0 && p.isAlive() && System.nanoTime() < deadline) {
@@ -92,9 +98,9 @@ class SparkClusterIT {
         assertTrue(r.output().contains("Lost executor") || r.output().contains("ExecutorLostFailure"),
                 "Spark saw executor JVM " + killed + " go:\n" + r.output());
 
-        assertEquals(Files.readString(dir.resolve("runs/clean/genotype.json")),
-                Files.readString(dir.resolve("runs/killed/genotype.json")));
-        List<JsonNode> killedMetrics = metrics("killed");
+        assertEquals(Files.readString(dir.resolve("runs/" + cleanId + "/genotype.json")),
+                Files.readString(dir.resolve("runs/" + killedId + "/genotype.json")));
+        List<JsonNode> killedMetrics = metrics(killedId);
         assertEquals(withoutTimings(cleanMetrics), withoutTimings(killedMetrics));
         assertFalse(cleanMetrics.stream().filter(l -> l.has("state_sha256")).toList().isEmpty());
     }

@@ -1,5 +1,7 @@
 package ai.sparknas.driver.bench;
 
+import ai.sparknas.kernels.grad.AlphaStep;
+import ai.sparknas.kernels.grad.FirstOrderStepSums;
 import ai.sparknas.kernels.grad.GradientOracle;
 import ai.sparknas.kernels.grad.GradientSums;
 import ai.sparknas.kernels.grad.Split;
@@ -45,6 +47,18 @@ public final class CountingOracle implements GradientOracle {
         passes++;
         forwardUnits += 2L * Wanted.BOTH.forwardUnits();
         return inner.products(w, d, alpha, split, wanted);
+    }
+
+    @Override
+    public boolean fusesFirstOrderStep() {
+        return inner.fusesFirstOrderStep();
+    }
+
+    @Override
+    public FirstOrderStepSums firstOrderStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
+        passes += 2;
+        forwardUnits += Wanted.ALPHA.forwardUnits() + Wanted.WEIGHTS.forwardUnits();
+        return inner.firstOrderStep(w, alpha, alphaStep);
     }
 
     @Override

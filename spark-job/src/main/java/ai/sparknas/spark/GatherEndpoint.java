@@ -1,0 +1,142 @@
+package ai.sparknas.spark;
+
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.rpc.RpcCallContext;
+import org.apache.spark.rpc.RpcEndpointRef;
+import org.apache.spark.rpc.RpcEnv;
+import org.apache.spark.rpc.ThreadSafeRpcEndpoint;
+import org.apache.spark.util.RpcUtils;
+import scala.concurrent.Await;
+import scala.concurrent.Future;
+import scala.concurrent.duration.Duration;
+import scala.runtime.AbstractPartialFunction;
+import scala.runtime.BoxedUnit;
+
+/**
+ * The all-gather of a barrier round, on the driver's RPC endpoint: every task of a stage attempt asks
+ * with its message and all are answered, as soon as the last one has asked, with every message in
+ * partition order. Spark's own {@code BarrierTaskContext.allGather} does the same but looks for its
+ * answer once a second (Spark 3.5.9: {@code Thread.sleep(1000)} between checks), which cost a second
+ * per round; a task here waits on the answer itself and looks every 20 ms only whether it was killed.
+ * Uses Spark's RPC classes (Scala-private, public in the bytecode), as the barrier coordinator does;
+ * the Spark version is pinned.
+ */
+final class GatherEndpoint implements ThreadSafeRpcEndpoint {
+
+    /** One task's part: {@code key} names the stage attempt, whose {@code tasks} tasks all take part. */
+    record Part(String key, int partition, int tasks, String message) implements Serializable {
+    }
+
+    private static final Map<String, RpcEndpointRef> REFS = new ConcurrentHashMap<>();
+
+    private final RpcEnv rpcEnv;
+    /** Per stage attempt: the messages so far and who waits for the answer (touched by one thread at a time). */
+    private final Map<String, Pending> pending = new LinkedHashMap<>();
+
+    private static final class Pending {
+        final String[] messages;
+        final RpcCallContext[] waiting;
+        int arrived;
+
+        Pending(int tasks) {
+            messages = new String[tasks];
+            waiting = new RpcCallContext[tasks];
+        }
+    }
+
+    private GatherEndpoint(RpcEnv rpcEnv) {
+        this.rpcEnv = rpcEnv;
+    }
+
+    /** Registers an endpoint under {@code name} in the driver's RPC environment. */
+    static RpcEndpointRef start(String name) {
+        RpcEnv env = SparkEnv.get().rpcEnv();
+        return env.setupEndpoint(name, new GatherEndpoint(env));
+    }
+
+    static void stop(RpcEndpointRef ref) {
+        SparkEnv env = SparkEnv.get();
+        if (env != null) {
+            env.rpcEnv().stop(ref);
+        }
+    }
+
+    /**
+     * In a barrier task: sends {@code message} to endpoint {@code name} and returns the messages of all
+     * {@code tasks} tasks of this stage attempt, in partition order.
+     */
+    static String[] allGather(String name, int tasks, String message) throws Exception {
+        TaskContext task = TaskContext.get();
+        SparkEnv env = SparkEnv.get();
+        RpcEndpointRef ref = REFS.computeIfAbsent(name, n -> RpcUtils.makeDriverRef(n, env.conf(), env.rpcEnv()));
+        Part part = new Part(task.stageId() + "." + task.stageAttemptNumber(), task.partitionId(), tasks, message);
+        Future<String[]> answer = ref.ask(part, RpcUtils.INFINITE_TIMEOUT(),
+                scala.reflect.ClassTag$.MODULE$.apply(String[].class));
+        Duration poll = Duration.create(20, TimeUnit.MILLISECONDS);
+        while (true) {
+            try {
+                Await.ready(answer, poll);
+                return Await.result(answer, Duration.Zero());
+            } catch (TimeoutException e) {
+                task.killTaskIfInterrupted(); // a failed barrier stage kills its tasks without interrupting them
+            }
+        }
+    }
+
+    @Override
+    public RpcEnv rpcEnv() {
+        return rpcEnv;
+    }
+
+    @Override
+    public scala.PartialFunction<Object, BoxedUnit> receiveAndReply(RpcCallContext context) {
+        return new AbstractPartialFunction<>() {
+            @Override
+            public boolean isDefinedAt(Object x) {
+                return x instanceof Part;
+            }
+
+            @Override
+            public <A1, B1> B1 applyOrElse(A1 x, scala.Function1<A1, B1> otherwise) {
+                if (!(x instanceof Part part)) {
+                    return otherwise.apply(x);
+                }
+                receive(part, context);
+                @SuppressWarnings("unchecked")
+                B1 unit = (B1) BoxedUnit.UNIT;
+                return unit;
+            }
+        };
+    }
+
+    private void receive(Part part, RpcCallContext context) {
+        Pending p = pending.computeIfAbsent(part.key(), k -> new Pending(part.tasks()));
+        if (part.tasks() != p.messages.length || part.partition() < 0 || part.partition() >= p.messages.length
+                || p.messages[part.partition()] != null) {
+            context.sendFailure(new IllegalStateException("barrier round " + part.key() + ": unexpected part of task "
+                    + part.partition() + " of " + part.tasks()));
+            return;
+        }
+        p.messages[part.partition()] = part.message();
+        p.waiting[part.partition()] = context;
+        if (++p.arrived < p.messages.length) {
+            return;
+        }
+        for (RpcCallContext c : p.waiting) {
+            c.reply(p.messages);
+        }
+        // the stage attempts of one Rounds run one after another: whatever else waits belongs to a failed one
+        for (Iterator<String> k = pending.keySet().iterator(); k.hasNext(); ) {
+            k.next();
+            k.remove();
+        }
+    }
+}
