@@ -1,7 +1,6 @@
 package ai.sparknas.spark;
 
 import java.io.Serializable;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,15 +30,23 @@ import scala.runtime.BoxedUnit;
  */
 final class GatherEndpoint implements ThreadSafeRpcEndpoint {
 
-    /** One task's part: {@code key} names the stage attempt, whose {@code tasks} tasks all take part. */
-    record Part(String key, int partition, int tasks, String message) implements Serializable {
+    /** One task's part of stage {@code stage}'s attempt {@code attempt}, whose {@code tasks} tasks all take part. */
+    record Part(int stage, int attempt, int partition, int tasks, String message) implements Serializable {
+        String key() {
+            return stage + "." + attempt;
+        }
     }
 
+    /** The references a JVM's tasks hold to the drivers' endpoints, by name (UUIDs: never reused). */
     private static final Map<String, RpcEndpointRef> REFS = new ConcurrentHashMap<>();
 
     private final RpcEnv rpcEnv;
+    private final String name;
+    private RpcEndpointRef self;
     /** Per stage attempt: the messages so far and who waits for the answer (touched by one thread at a time). */
     private final Map<String, Pending> pending = new LinkedHashMap<>();
+    /** The newest stage attempt seen: older ones failed, and their late parts are refused. */
+    private long newest = -1;
 
     private static final class Pending {
         final String[] messages;
@@ -52,21 +59,26 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         }
     }
 
-    private GatherEndpoint(RpcEnv rpcEnv) {
+    private GatherEndpoint(RpcEnv rpcEnv, String name) {
         this.rpcEnv = rpcEnv;
+        this.name = name;
     }
 
     /** Registers an endpoint under {@code name} in the driver's RPC environment. */
-    static RpcEndpointRef start(String name) {
-        RpcEnv env = SparkEnv.get().rpcEnv();
-        return env.setupEndpoint(name, new GatherEndpoint(env));
+    static GatherEndpoint start(String name) {
+        GatherEndpoint e = new GatherEndpoint(SparkEnv.get().rpcEnv(), name);
+        e.self = e.rpcEnv.setupEndpoint(name, e);
+        return e;
     }
 
-    static void stop(RpcEndpointRef ref) {
-        SparkEnv env = SparkEnv.get();
-        if (env != null) {
-            env.rpcEnv().stop(ref);
-        }
+    String name() {
+        return name;
+    }
+
+    /** Unregisters it; tasks still waiting on it fail. */
+    void close() {
+        rpcEnv.stop(self);
+        REFS.remove(name);
     }
 
     /**
@@ -77,7 +89,7 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         TaskContext task = TaskContext.get();
         SparkEnv env = SparkEnv.get();
         RpcEndpointRef ref = REFS.computeIfAbsent(name, n -> RpcUtils.makeDriverRef(n, env.conf(), env.rpcEnv()));
-        Part part = new Part(task.stageId() + "." + task.stageAttemptNumber(), task.partitionId(), tasks, message);
+        Part part = new Part(task.stageId(), task.stageAttemptNumber(), task.partitionId(), tasks, message);
         Future<String[]> answer = ref.ask(part, RpcUtils.INFINITE_TIMEOUT(),
                 scala.reflect.ClassTag$.MODULE$.apply(String[].class));
         Duration poll = Duration.create(20, TimeUnit.MILLISECONDS);
@@ -118,6 +130,16 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
     }
 
     private void receive(Part part, RpcCallContext context) {
+        // the stage attempts of one Rounds run one after another, each stage id newer than the last
+        long order = ((long) part.stage() << 32) | part.attempt();
+        if (order < newest) {
+            context.sendFailure(new IllegalStateException("barrier round " + part.key() + " is over"));
+            return;
+        }
+        if (order > newest) {
+            newest = order;
+            pending.clear(); // what waits there belongs to a failed attempt, whose tasks are being killed
+        }
         Pending p = pending.computeIfAbsent(part.key(), k -> new Pending(part.tasks()));
         if (part.tasks() != p.messages.length || part.partition() < 0 || part.partition() >= p.messages.length
                 || p.messages[part.partition()] != null) {
@@ -133,10 +155,6 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         for (RpcCallContext c : p.waiting) {
             c.reply(p.messages);
         }
-        // the stage attempts of one Rounds run one after another: whatever else waits belongs to a failed one
-        for (Iterator<String> k = pending.keySet().iterator(); k.hasNext(); ) {
-            k.next();
-            k.remove();
-        }
+        pending.remove(part.key());
     }
 }

@@ -55,8 +55,7 @@ final class Rounds<S> implements AutoCloseable {
     private final List<WeightsBroadcast> stepWeights = new ArrayList<>();
     private final List<Map<String, Object>> records = new ArrayList<>();
     /** The driver's endpoint of the barrier rounds' exchange, started with the first one. */
-    private org.apache.spark.rpc.RpcEndpointRef gather;
-    private String gatherName;
+    private GatherEndpoint gather;
 
     Rounds(JavaSparkContext sc, JavaRDD<S> shards, int partitions, int depth) {
         this.sc = sc;
@@ -119,8 +118,8 @@ final class Rounds<S> implements AutoCloseable {
     }
 
     /**
-     * Whether a barrier round can run now: every partition's task at once (Spark refuses a barrier stage
-     * with more tasks than free slots only after minutes of retries) and no dynamic allocation (refused).
+     * Whether a barrier round can run now: a task slot for every partition (Spark refuses a barrier stage
+     * with more tasks than slots, after its slot checks: SparkConfDefaults) and no dynamic allocation (refused).
      */
     boolean barrierFits() {
         if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
@@ -146,11 +145,10 @@ final class Rounds<S> implements AutoCloseable {
             sc.setJobGroup("sparknas-rounds", label, false);
             scala.reflect.ClassTag<PartitionSums> tag = scala.reflect.ClassTag$.MODULE$.apply(PartitionSums.class);
             if (gather == null) {
-                gatherName = "sparknas-gather-" + java.util.UUID.randomUUID();
-                gather = GatherEndpoint.start(gatherName);
+                gather = GatherEndpoint.start("sparknas-gather-" + java.util.UUID.randomUUID());
             }
             JavaRDD<PartitionSums> sums = JavaRDD.fromRDD(shards.rdd().barrier().mapPartitions(
-                    new BarrierTask<>(pass, wb, gatherName, partitions), false, tag), tag);
+                    new BarrierTask<>(pass, wb, gather.name(), partitions), false, tag), tag);
             int parts = partitions;
             PartitionSums total = sums.treeAggregate(new TreeSum(parts),
                     (acc, one) -> acc.add(TaskContext.getPartitionId(), one), TreeSum::merge, depth).total();
@@ -256,7 +254,7 @@ final class Rounds<S> implements AutoCloseable {
     public void close() {
         destroyStepBroadcasts();
         if (gather != null) {
-            GatherEndpoint.stop(gather);
+            gather.close();
             gather = null;
         }
     }

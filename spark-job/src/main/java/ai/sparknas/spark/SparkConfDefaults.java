@@ -21,6 +21,11 @@ final class SparkConfDefaults {
         // partition sums up to the RPC message size travel with the task status instead of through the
         // block manager (one round trip less per round; 1 MB by default, one 131k-weight gradient)
         conf.setIfMissing("spark.task.maxDirectResultSize", "128m");
+        // a barrier round (first-order's fused step) that finds fewer task slots than partitions, an executor
+        // lost after Rounds#barrierFits looked, fails after about a second instead of 40 checks 15 s apart;
+        // SparkOracle then runs the step as two rounds
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         // executors the cluster manager launches get the kernels' Vector API (a few times faster;
         // without it they still compute the same bits): appended to whatever options are set

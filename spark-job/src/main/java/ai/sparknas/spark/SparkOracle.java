@@ -219,6 +219,18 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
      */
     @Override
     public FirstOrderStepSums firstOrderStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
+        try {
+            return barrierStep(w, alpha, alphaStep);
+        } catch (RuntimeException e) {
+            // Spark does not retry a failed barrier result stage (a lost executor, a failed read): the step
+            // runs again as two rounds, whose tasks Spark retries; nothing of the state has changed yet
+            org.slf4j.LoggerFactory.getLogger(SparkOracle.class).warn("the barrier round of step {} failed ({});"
+                    + " running the step as two rounds", step + 1, e.getMessage());
+            return GradientOracle.super.firstOrderStep(w, alpha, alphaStep);
+        }
+    }
+
+    private FirstOrderStepSums barrierStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
         String what = "α data: ∇α, α step, ω data: ∇ω";
         String letter = nextLetter();
         double[] a = alpha.toDoubleVector();
@@ -236,8 +248,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
                         for (int p = 0; p < messages.length; p++) {
                             all.add(p, PartitionSums.ofAlphaSumsMessage(messages[p]));
                         }
-                        GradientSums global = all.total().toGradientSums();
-                        double[] next = alphaStep.next(a, global.meanAlphaGrad().toDoubleVector());
+                        double[] next = alphaStep.next(a, mean(all.total()));
                         // a diverged α gradient: the driver reports it from the α data's sums; no weight pass
                         PartitionSums out = finite(next) ? train.compute(s, shard, wv, null, next)
                                 : new PartitionSums(Double.NaN, 0, 0, null, null);
@@ -251,6 +262,19 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
                 });
         return new FirstOrderStepSums(total.val.toGradientSums(), total.toGradientSums(),
                 org.nd4j.linalg.factory.Nd4j.createFromArray(total.alphaUsed).reshape(alpha.shape()));
+    }
+
+    /**
+     * Σ∇α / n in plain Java on the executor (the same IEEE division as the driver's ND4J {@code
+     * meanAlphaGrad}, whatever ND4J backend the executor has; {@code SparkOracleTest} compares the bits).
+     */
+    private static double[] mean(PartitionSums total) {
+        double[] out = new double[total.alphaGrad.length];
+        double n = total.count;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = total.alphaGrad[i] / n;
+        }
+        return out;
     }
 
     private static boolean finite(double[] v) {

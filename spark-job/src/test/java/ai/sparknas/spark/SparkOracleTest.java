@@ -124,6 +124,36 @@ class SparkOracleTest extends LocalSparkTest {
         }
     }
 
+    /**
+     * A barrier round that fails (Spark aborts a failed barrier result stage instead of retrying it, as
+     * after a lost executor) runs again as two rounds and gives the same sums and α'.
+     */
+    @Test
+    void failedBarrierRoundRunsAgainAsTwoRounds() throws Exception {
+        try (SparkOracle spark = SparkOracle.create(sc, config("first-order", 2))) {
+            SearchState s = spark.setup().initialState();
+            ai.sparknas.kernels.grad.AlphaStep adam = s.alphaOptimizer().preview();
+            ai.sparknas.kernels.grad.AlphaStep failsOnExecutors = (a, g) -> {
+                if (org.apache.spark.TaskContext.get() != null) {
+                    throw new IllegalStateException("injected executor failure");
+                }
+                return adam.next(a, g);
+            };
+            spark.beginStep(0, 0);
+            var fused = spark.firstOrderStep(s.weights(), s.alpha(), adam);
+            assertEquals(1, spark.drainRoundRecords().size());
+            spark.beginStep(0, 0);
+            var again = spark.firstOrderStep(s.weights(), s.alpha(), failsOnExecutors);
+            assertEquals(List.of("α data: ∇α", "ω data: ∇ω"),
+                    spark.drainRoundRecords().stream().map(r -> r.get("what")).toList());
+            assertArrayEquals(fused.nextAlpha().toDoubleVector(), again.nextAlpha().toDoubleVector(), 0.0);
+            assertArrayEquals(fused.val().alphaGrad().toDoubleVector(), again.val().alphaGrad().toDoubleVector(), 0.0);
+            assertArrayEquals(fused.train().weightGrad().toDoubleVector(), again.train().weightGrad().toDoubleVector(),
+                    0.0);
+            assertEquals(fused.train().lossSum(), again.train().lossSum(), 0.0);
+        }
+    }
+
     /** A product round ships ω and the direction and returns the product sums: the fold's, to 1e-9. */
     @ParameterizedTest(name = "{0} partitions")
     @CsvSource({"2", "4"})

@@ -233,7 +233,7 @@ public final class ConfigSchema {
             key("spark.tree-depth", "1", integer(1, 64),
                     "Depth of the tree reduction of the partition sums (>= 1); 1 sends each partition's sums straight to the driver, 2+ adds shuffle stages (only worth it with many executors)."),
             key("spark.fuse-rounds", "\"auto\"", oneOf(SearchConfig.FUSE_ROUNDS),
-                    "auto: first-order's two rounds of a step (∇α on the α data, then ∇ω on the ω data at the updated α) run as one barrier round (`RDD.barrier()`): the tasks exchange their ∇α sums (`allGather`), each applies the same Adam step, then runs the weight pass; one round's fixed cost less per step, the same bits. It is used where every partition's task fits in the cluster's free slots at once and dynamic allocation is off, else the two rounds run. never: always two rounds."),
+                    "auto: first-order's two rounds of a step (∇α on the α data, then ∇ω on the ω data at the updated α) run as one barrier round (`RDD.barrier()`): the tasks exchange their ∇α sums through an RPC endpoint on the driver, each applies the same Adam step, then runs the weight pass. That is one round's fixed cost less per step, with the same bits. It is used where the cluster has a task slot for every partition and dynamic allocation is off; otherwise, and for a step whose barrier round failed (Spark does not retry one), the two rounds run. never: always two rounds."),
             key("spark.kernel-threads", "0", integer(0, 1024),
                     "Kernel threads of each task (>= 0); 0 = the task's cores (`spark.task.cpus`)."),
             key("spark.min-examples-per-partition", "16", integer(2, 1_000_000),

@@ -69,7 +69,7 @@ public final class Adam {
         double[] a = alpha.toDoubleVector();
         double[] mm = m == null ? new double[a.length] : m.toDoubleVector();
         double[] vv = v == null ? new double[a.length] : v.toDoubleVector();
-        AdamStep.apply(lr, beta1, beta2, eps, weightDecay, t + 1, a, grad.toDoubleVector(), mm, vv);
+        AdamStep.of(lr, beta1, beta2, eps, weightDecay, t + 1, null, null).apply(a, grad.toDoubleVector(), mm, vv);
         if (m == null) {
             m = Nd4j.zerosLike(alpha);
             v = Nd4j.zerosLike(alpha);
@@ -85,7 +85,7 @@ public final class Adam {
      * (an executor): the same bits as {@link #step}, and this optimizer is not changed.
      */
     public AdamStep preview() {
-        return new AdamStep(lr, beta1, beta2, eps, weightDecay, t, m == null ? null : m.toDoubleVector(),
+        return AdamStep.of(lr, beta1, beta2, eps, weightDecay, t + 1, m == null ? null : m.toDoubleVector(),
                 v == null ? null : v.toDoubleVector());
     }
 

@@ -69,16 +69,17 @@ public final class SearchLoop {
      * data's pass ran at, bit for bit.
      */
     private StepResult fusedFirstOrderStep(SearchState state, double lr, String where) {
-        FirstOrderStepSums sums = oracle.firstOrderStep(state.weights(), state.alpha(),
-                state.alphaOptimizer().preview());
+        var step = state.alphaOptimizer().preview();
+        FirstOrderStepSums sums = oracle.firstOrderStep(state.weights(), state.alpha(), step);
         AlphaGradient g = FirstOrder.of(sums.val());
         requireFinite(g.val().lossSum(), "validation loss", where);
         requireFinite(g.gradient(), "α gradient", where);
-        state.alphaOptimizer().step(state.alpha(), g.gradient());
-        if (!java.util.Arrays.equals(state.alpha().toDoubleVector(), sums.nextAlpha().toDoubleVector())) {
+        if (!java.util.Arrays.equals(step.next(state.alpha().toDoubleVector(), g.gradient().toDoubleVector()),
+                sums.nextAlpha().toDoubleVector())) {
             throw new IllegalStateException("at " + where + " the backend's α step differs from the driver's: the"
                     + " weight pass ran at another α; set spark.fuse-rounds = never and report this as a bug");
         }
+        state.alphaOptimizer().step(state.alpha(), g.gradient());
         WeightStep w = weightStep(state, sums.train(), lr, where);
         return new StepResult(g.val(), w.train(), w.gradNorm(), g.diagnostics());
     }
