@@ -30,6 +30,10 @@ public final class PartitionSums implements Serializable {
     double[] alphaUsed;
     /** Slowest partition's kernel time in this sum (merged by max): the round's compute time. */
     double computeSeconds;
+    /** Slowest task's wait for the round's broadcasts (fetched from the driver on a task's first use, merged by max). */
+    double fetchSeconds;
+    /** A barrier round: slowest task's wait in the exchange, for the others' messages (merged by max). */
+    double exchangeSeconds;
     /** Kernel threads of the tasks (merged by max), so the metrics show what executors really used. */
     int kernelThreads;
     /** Tasks whose JVM lacked the Vector API and ran the scalar kernels (merged by sum). */
@@ -80,6 +84,8 @@ public final class PartitionSums implements Serializable {
         }
         sum.alphaUsed = alphaUsed;
         sum.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
+        sum.fetchSeconds = Math.max(fetchSeconds, o.fetchSeconds);
+        sum.exchangeSeconds = Math.max(exchangeSeconds, o.exchangeSeconds);
         sum.kernelThreads = Math.max(kernelThreads, o.kernelThreads);
         sum.scalarKernelTasks = scalarKernelTasks + o.scalarKernelTasks;
         return sum;

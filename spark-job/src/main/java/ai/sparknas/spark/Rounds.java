@@ -96,12 +96,15 @@ final class Rounds<S> implements AutoCloseable {
             Broadcast<double[]> dbf = db;
             int parts = partitions;
             PartitionSums total = shards.treeAggregate(new TreeSum(parts), (acc, shard) -> {
+                long f0 = System.nanoTime();
+                double[] w = wbf.value();
+                double[] d = dbf == null ? null : dbf.value();
                 long k0 = System.nanoTime();
-                PartitionSums sums = pass.compute(shard, wbf.value(), dbf == null ? null : dbf.value(),
-                        TaskContext.get().cpus());
+                PartitionSums sums = pass.compute(shard, w, d, TaskContext.get().cpus());
                 if (sums.computeSeconds == 0) {
                     sums.computeSeconds = (System.nanoTime() - k0) / 1e9;
                 }
+                sums.fetchSeconds = (k0 - f0) / 1e9;
                 sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
                 return acc.add(TaskContext.getPartitionId(), sums);
             }, TreeSum::merge, depth).total();
@@ -181,8 +184,19 @@ final class Rounds<S> implements AutoCloseable {
         @Override
         public scala.collection.Iterator<PartitionSums> apply(scala.collection.Iterator<S> shard) {
             try {
-                PartitionSums sums = pass.compute(shard.next(), weights.value(), TaskContext.get().cpus(),
-                        message -> GatherEndpoint.allGather(gather, tasks, message));
+                S element = shard.next();
+                long f0 = System.nanoTime();
+                double[] w = weights.value();
+                double fetch = (System.nanoTime() - f0) / 1e9;
+                double[] exchange = {0};
+                PartitionSums sums = pass.compute(element, w, TaskContext.get().cpus(), message -> {
+                    long x0 = System.nanoTime();
+                    String[] all = GatherEndpoint.allGather(gather, tasks, message);
+                    exchange[0] += (System.nanoTime() - x0) / 1e9;
+                    return all;
+                });
+                sums.fetchSeconds = fetch;
+                sums.exchangeSeconds = exchange[0];
                 sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
                 return scala.collection.Iterator$.MODULE$.single(sums);
             } catch (RuntimeException e) {
@@ -209,6 +223,10 @@ final class Rounds<S> implements AutoCloseable {
         r.put("broadcast_s", broadcastSeconds);
         r.put("compute_s", compute);
         r.put("overhead_s", Math.max(0, wall - compute));
+        r.put("fetch_s", total.fetchSeconds);
+        if (total.val != null) {
+            r.put("exchange_s", total.exchangeSeconds);
+        }
         r.put("kernel_threads", total.kernelThreads);
         r.put("scalar_kernel_tasks", total.scalarKernelTasks);
         r.put("broadcast_bytes", bytesOut);

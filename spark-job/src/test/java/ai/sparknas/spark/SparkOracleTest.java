@@ -110,6 +110,10 @@ class SparkOracleTest extends LocalSparkTest {
                 long alphas = spark.setup().network.alphaLayout().size();
                 for (var r : records) {
                     assertEquals("α data: ∇α, α step, ω data: ∇ω", r.get("what"), r.toString());
+                    double seconds = (double) r.get("seconds");
+                    double exchange = (double) r.get("exchange_s");
+                    double fetch = (double) r.get("fetch_s");
+                    assertTrue(exchange > 0 && exchange < seconds && fetch >= 0 && fetch < seconds, r.toString());
                     long perTask = spark.setup().network.weightLayout().size() + 2 * alphas;
                     assertEquals(partitions * 8L * perTask, (long) r.get("result_bytes"), r.toString());
                 }
