@@ -10,9 +10,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * What one partition sends back from a round: loss sum, correct and example counts, and the gradient
  * sums that were asked for (null otherwise), as plain {@code double[]} (Kryo writes them as raw
  * primitives; see docs/performance.md for the comparison with INDArray). Sums only: the driver
- * divides.
+ * divides. A vector whose every entry is a float (a float32 kernel's sums) travels as 4-byte floats and
+ * comes back as the same doubles: half the bytes, no bit changed.
  */
-public final class PartitionSums implements Serializable {
+public final class PartitionSums implements Serializable, com.esotericsoftware.kryo.KryoSerializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -34,6 +35,8 @@ public final class PartitionSums implements Serializable {
     double fetchSeconds;
     /** A barrier round: slowest task's wait in the exchange, for the others' messages (merged by max). */
     double exchangeSeconds;
+    /** The bytes of the tasks' vectors as they travel (floats where exact, {@link #vectorBytes}; merged by sum). */
+    long resultBytes;
     /** Kernel threads of the tasks (merged by max), so the metrics show what executors really used. */
     int kernelThreads;
     /** Tasks whose JVM lacked the Vector API and ran the scalar kernels (merged by sum). */
@@ -86,6 +89,7 @@ public final class PartitionSums implements Serializable {
         sum.computeSeconds = Math.max(computeSeconds, o.computeSeconds);
         sum.fetchSeconds = Math.max(fetchSeconds, o.fetchSeconds);
         sum.exchangeSeconds = Math.max(exchangeSeconds, o.exchangeSeconds);
+        sum.resultBytes = resultBytes + o.resultBytes;
         sum.kernelThreads = Math.max(kernelThreads, o.kernelThreads);
         sum.scalarKernelTasks = scalarKernelTasks + o.scalarKernelTasks;
         return sum;
@@ -118,6 +122,104 @@ public final class PartitionSums implements Serializable {
             alpha[i] = b.getDouble();
         }
         return new PartitionSums(loss, correct, count, null, alpha);
+    }
+
+    /** Every field, in declaration order ({@code PartitionSumsTest} checks that none is left out). */
+    @Override
+    public void write(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Output out) {
+        out.writeDouble(lossSum);
+        out.writeLong(correct);
+        out.writeLong(count);
+        writeVector(out, weightGrad);
+        writeVector(out, alphaGrad);
+        out.writeDouble(auxLossSum);
+        writeVector(out, moments);
+        kryo.writeObjectOrNull(out, val, PartitionSums.class);
+        writeVector(out, alphaUsed);
+        out.writeDouble(computeSeconds);
+        out.writeDouble(fetchSeconds);
+        out.writeDouble(exchangeSeconds);
+        out.writeLong(resultBytes);
+        out.writeInt(kernelThreads);
+        out.writeInt(scalarKernelTasks);
+    }
+
+    @Override
+    public void read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in) {
+        lossSum = in.readDouble();
+        correct = in.readLong();
+        count = in.readLong();
+        weightGrad = readVector(in);
+        alphaGrad = readVector(in);
+        auxLossSum = in.readDouble();
+        moments = readVector(in);
+        val = kryo.readObjectOrNull(in, PartitionSums.class);
+        alphaUsed = readVector(in);
+        computeSeconds = in.readDouble();
+        fetchSeconds = in.readDouble();
+        exchangeSeconds = in.readDouble();
+        resultBytes = in.readLong();
+        kernelThreads = in.readInt();
+        scalarKernelTasks = in.readInt();
+    }
+
+    private static final byte NONE = 0;
+    private static final byte FLOATS = 1;
+    private static final byte DOUBLES = 2;
+
+    /** The bytes this task's vectors travel in, nested α-data sums included (for the round's metrics). */
+    long vectorBytes() {
+        long b = 0;
+        for (double[] v : new double[][] {weightGrad, alphaGrad, moments, alphaUsed}) {
+            b += v == null ? 0 : (long) (floatsOnly(v) ? 4 : 8) * v.length;
+        }
+        return b + (val == null ? 0 : val.vectorBytes());
+    }
+
+    private static boolean floatsOnly(double[] v) {
+        for (double x : v) {
+            if ((double) (float) x != x) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Floats where every entry survives the round trip ({@code (double) (float) x == x}; NaN does not), else doubles. */
+    private static void writeVector(com.esotericsoftware.kryo.io.Output out, double[] v) {
+        if (v == null) {
+            out.writeByte(NONE);
+            return;
+        }
+        boolean floats = floatsOnly(v);
+        out.writeByte(floats ? FLOATS : DOUBLES);
+        out.writeInt(v.length, true);
+        if (floats) {
+            for (double x : v) {
+                out.writeFloat((float) x);
+            }
+        } else {
+            out.writeDoubles(v);
+        }
+    }
+
+    private static double[] readVector(com.esotericsoftware.kryo.io.Input in) {
+        byte kind = in.readByte();
+        if (kind == NONE) {
+            return null;
+        }
+        int n = in.readInt(true);
+        if (kind == DOUBLES) {
+            return in.readDoubles(n);
+        }
+        if (kind != FLOATS) {
+            throw new IllegalStateException("partition sums: unknown vector encoding " + kind);
+        }
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = in.readFloat();
+        }
+        return v;
     }
 
     GradientSums toGradientSums() {

@@ -45,7 +45,8 @@ final class Rounds<S> implements AutoCloseable {
         PartitionSums compute(S shard, double[] weights, int cpus, Gather gather) throws Exception;
     }
 
-    private record WeightsBroadcast(Object ref, double[] copy, Broadcast<double[]> broadcast) {
+    /** A step's ω broadcast: as doubles, or narrowed to floats ({@code narrow}). */
+    private record WeightsBroadcast(Object ref, double[] copy, boolean narrow, Broadcast<?> broadcast) {
     }
 
     private final JavaSparkContext sc;
@@ -81,30 +82,42 @@ final class Rounds<S> implements AutoCloseable {
      */
     PartitionSums round(String round, String what, String label, Object ref, double[] weights, double[] second,
                         ShardPass<S> pass) {
+        return round(round, what, label, ref, weights, second, false, pass);
+    }
+
+    /**
+     * {@link #round(String, String, String, Object, double[], double[], ShardPass)}, with {@code narrow}: ω and
+     * {@code second} travel as floats (half the bytes) and reach the tasks as the doubles of those floats.
+     * Only for passes whose kernels read float32(ω) and float32(d) and nothing else (float32 kernels, no
+     * central difference, which forms ω ± r·d in doubles first): they compute the same bits either way.
+     */
+    PartitionSums round(String round, String what, String label, Object ref, double[] weights, double[] second,
+                        boolean narrow, ShardPass<S> pass) {
         long t0 = System.nanoTime();
         long[] bytesOut = {0};
-        Broadcast<double[]> wb = stepWeights(ref, weights, bytesOut);
-        Broadcast<double[]> db = null;
+        Broadcast<?> wb = stepWeights(ref, weights, narrow, bytesOut);
+        Broadcast<?> db = null;
         try {
             if (second != null) {
-                db = sc.broadcast(second.clone());
-                bytesOut[0] += 8L * second.length;
+                db = narrow ? sc.broadcast(narrowed(second)) : sc.broadcast(second.clone());
+                bytesOut[0] += (narrow ? 4L : 8L) * second.length;
             }
             double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
             sc.setJobGroup("sparknas-rounds", label, false);
-            Broadcast<double[]> wbf = wb;
-            Broadcast<double[]> dbf = db;
+            Broadcast<?> wbf = wb;
+            Broadcast<?> dbf = db;
             int parts = partitions;
             PartitionSums total = shards.treeAggregate(new TreeSum(parts), (acc, shard) -> {
                 long f0 = System.nanoTime();
-                double[] w = wbf.value();
-                double[] d = dbf == null ? null : dbf.value();
+                double[] w = doubles(wbf);
+                double[] d = dbf == null ? null : doubles(dbf);
                 long k0 = System.nanoTime();
                 PartitionSums sums = pass.compute(shard, w, d, TaskContext.get().cpus());
                 if (sums.computeSeconds == 0) {
                     sums.computeSeconds = (System.nanoTime() - k0) / 1e9;
                 }
                 sums.fetchSeconds = (k0 - f0) / 1e9;
+                sums.resultBytes = sums.vectorBytes();
                 sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
                 return acc.add(TaskContext.getPartitionId(), sums);
             }, TreeSum::merge, depth).total();
@@ -138,11 +151,11 @@ final class Rounds<S> implements AutoCloseable {
      * {@code pass} at the same time and may exchange messages with the others ({@link Gather}), and the
      * results are summed in the same fixed partition tree. One round where two dependent rounds would be.
      */
-    PartitionSums barrierRound(String round, String what, String label, Object ref, double[] weights,
+    PartitionSums barrierRound(String round, String what, String label, Object ref, double[] weights, boolean narrow,
                                BarrierShardPass<S> pass) {
         long t0 = System.nanoTime();
         long[] bytesOut = {0};
-        Broadcast<double[]> wb = stepWeights(ref, weights, bytesOut);
+        Broadcast<?> wb = stepWeights(ref, weights, narrow, bytesOut);
         try {
             double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
             sc.setJobGroup("sparknas-rounds", label, false);
@@ -170,11 +183,11 @@ final class Rounds<S> implements AutoCloseable {
 
         private static final long serialVersionUID = 1L;
         private final BarrierShardPass<S> pass;
-        private final Broadcast<double[]> weights;
+        private final Broadcast<?> weights;
         private final String gather;
         private final int tasks;
 
-        BarrierTask(BarrierShardPass<S> pass, Broadcast<double[]> weights, String gather, int tasks) {
+        BarrierTask(BarrierShardPass<S> pass, Broadcast<?> weights, String gather, int tasks) {
             this.pass = pass;
             this.weights = weights;
             this.gather = gather;
@@ -186,7 +199,7 @@ final class Rounds<S> implements AutoCloseable {
             try {
                 S element = shard.next();
                 long f0 = System.nanoTime();
-                double[] w = weights.value();
+                double[] w = doubles(weights);
                 double fetch = (System.nanoTime() - f0) / 1e9;
                 double[] exchange = {0};
                 PartitionSums sums = pass.compute(element, w, TaskContext.get().cpus(), message -> {
@@ -197,6 +210,7 @@ final class Rounds<S> implements AutoCloseable {
                 });
                 sums.fetchSeconds = fetch;
                 sums.exchangeSeconds = exchange[0];
+                sums.resultBytes = sums.vectorBytes();
                 sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
                 return scala.collection.Iterator$.MODULE$.single(sums);
             } catch (RuntimeException e) {
@@ -214,8 +228,6 @@ final class Rounds<S> implements AutoCloseable {
         // a fused round's passes are separated by the exchange: its kernels' critical path is the slowest
         // task's first pass plus the slowest task's second
         double compute = total.computeSeconds + (total.val == null ? 0 : total.val.computeSeconds);
-        long perTask = length(total.weightGrad) + length(total.alphaGrad) + length(total.moments)
-                + (total.val == null ? 0 : length(total.val.alphaGrad)) + length(total.alphaUsed);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("round", round);
         r.put("what", what);
@@ -230,12 +242,8 @@ final class Rounds<S> implements AutoCloseable {
         r.put("kernel_threads", total.kernelThreads);
         r.put("scalar_kernel_tasks", total.scalarKernelTasks);
         r.put("broadcast_bytes", bytesOut);
-        r.put("result_bytes", (long) partitions * 8L * perTask);
+        r.put("result_bytes", total.resultBytes);
         records.add(r);
-    }
-
-    private static int length(double[] v) {
-        return v == null ? 0 : v.length;
     }
 
     /** The rounds run since the last call, one map each (for metrics.jsonl). */
@@ -249,16 +257,39 @@ final class Rounds<S> implements AutoCloseable {
      * The step's broadcast of {@code w} if {@code w} is the same array with the same values ({@code values}),
      * else a new one, kept for the step's later rounds (its bytes added to {@code bytesOut[0]}).
      */
-    private Broadcast<double[]> stepWeights(Object w, double[] values, long[] bytesOut) {
+    private Broadcast<?> stepWeights(Object w, double[] values, boolean narrow, long[] bytesOut) {
         for (WeightsBroadcast b : stepWeights) {
-            if (b.ref() == w && Arrays.equals(b.copy(), values)) {
+            if (b.ref() == w && b.narrow() == narrow && Arrays.equals(b.copy(), values)) {
                 return b.broadcast();
             }
         }
-        Broadcast<double[]> wb = sc.broadcast(values);
-        stepWeights.add(new WeightsBroadcast(w, values, wb));
-        bytesOut[0] += 8L * values.length;
+        Broadcast<?> wb = narrow ? sc.broadcast(narrowed(values)) : sc.broadcast(values);
+        stepWeights.add(new WeightsBroadcast(w, values, narrow, wb));
+        bytesOut[0] += (narrow ? 4L : 8L) * values.length;
         return wb;
+    }
+
+    /** Each entry rounded to the nearest float, as a float32 kernel reads it. */
+    private static float[] narrowed(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+
+    /** A task's view of a broadcast vector: its doubles, or the doubles of its floats. */
+    private static double[] doubles(Broadcast<?> b) {
+        Object v = b.value();
+        if (v instanceof double[] d) {
+            return d;
+        }
+        float[] f = (float[]) v;
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     private void destroyStepBroadcasts() {

@@ -238,7 +238,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         Pass train = new Pass(epoch, step, Split.TRAIN, Wanted.WEIGHTS, 0);
         int partitions = context.partitions();
         WorkerContext c = context;
-        PartitionSums total = rounds.barrierRound(letter, what, label(letter, what), w, w.toDoubleVector(),
+        PartitionSums total = rounds.barrierRound(letter, what, label(letter, what), w, w.toDoubleVector(), narrow(),
                 (shard, wv, cpus, gather) -> {
                     SearchSetup s = c.borrow(cpus);
                     try {
@@ -277,6 +277,17 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         return out;
     }
 
+    /**
+     * Whether ω and directions can travel as floats: the float32 kernels read float32(ω) and float32(d) only
+     * ({@code toFloatVector}), so they compute the same bits from the floats; central differences (ω ± r·d,
+     * formed in doubles) cannot, and with finite-difference products ω stays doubles for the whole step (a
+     * step's rounds share one ω broadcast). {@code SparkOracleTest} checks the bits against the in-process fold.
+     */
+    private boolean narrow() {
+        return setup.config.compute().precision().equals("float32")
+                && setup.config.estimator().products().equals("exact");
+    }
+
     private static boolean finite(double[] v) {
         for (double x : v) {
             if (!Double.isFinite(x)) {
@@ -304,6 +315,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         double[] a = alpha.toDoubleVector();
         WorkerContext c = context;
         return rounds.round(letter, what, label, w, w.toDoubleVector(), d == null ? null : d.toDoubleVector(),
+                narrow() && pass.radius() == 0,
                 (shard, wv, dv, cpus) -> {
                     SearchSetup s = c.borrow(cpus);
                     try {

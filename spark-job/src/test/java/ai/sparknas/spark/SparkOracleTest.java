@@ -158,6 +158,34 @@ class SparkOracleTest extends LocalSparkTest {
         }
     }
 
+    /**
+     * In float32 (the default precision) the kernels read float32(ω) and return float-valued sums, so ω and
+     * the directions travel as floats and the sums come back as floats: with 2 partitions (the in-process
+     * fold adds the same two shards' sums in the same order as the partition tree) a Spark search ends in the
+     * in-process fold's bits, for every estimator and product method.
+     */
+    @ParameterizedTest(name = "{0}, {1} products")
+    @CsvSource({"first-order, exact", "second-order, exact", "amended, exact", "amended, finite-difference",
+        "second-order, finite-difference"})
+    void float32SparkRoundsGiveTheInProcessFoldsBits(String estimator, String products) throws Exception {
+        List<String> o = new java.util.ArrayList<>(TestData.tinySearch(files, estimator, 2, 8));
+        o.add("estimator.products=" + products);
+        o.add("compute.precision=float32");
+        SearchConfig cfg = SearchConfig.load(null, o);
+        SearchSetup.InProcess reference = SearchSetup.inProcess(cfg, SearchData.load(cfg.data()), 2);
+        try (SparkOracle spark = SparkOracle.create(sc, cfg)) {
+            SearchState ref = run(reference.setup(), reference.oracle());
+            SearchState got = run(spark.setup(), spark);
+            assertArrayEquals(ref.alpha().toDoubleVector(), got.alpha().toDoubleVector(), 0.0, "α");
+            assertArrayEquals(ref.weights().toDoubleVector(), got.weights().toDoubleVector(), 0.0, "ω");
+            assertEquals(ref.digest(), got.digest());
+            long weights = spark.setup().network.weightLayout().size();
+            var first = spark.drainRoundRecords().get(0);
+            boolean exact = products.equals("exact");
+            assertEquals((exact ? 4L : 8L) * weights, (long) first.get("broadcast_bytes"), "ω as floats: " + first);
+        }
+    }
+
     /** A product round ships ω and the direction and returns the product sums: the fold's, to 1e-9. */
     @ParameterizedTest(name = "{0} partitions")
     @CsvSource({"2", "4"})
