@@ -1,7 +1,6 @@
 package ai.sparknas.spark;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +30,10 @@ import scala.runtime.BoxedUnit;
 final class GatherEndpoint implements ThreadSafeRpcEndpoint {
 
     /** One task's part of stage {@code stage}'s attempt {@code attempt}, whose {@code tasks} tasks all take part. */
-    record Part(int stage, int attempt, int partition, int tasks, String message) implements Serializable {
-        String key() {
-            return stage + "." + attempt;
+    record Part(int stage, int attempt, int partition, int tasks, Serializable message) implements Serializable {
+        /** Stage attempts in the order they run. */
+        long order() {
+            return ((long) stage << 32) | attempt;
         }
     }
 
@@ -43,21 +43,15 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
     private final RpcEnv rpcEnv;
     private final String name;
     private RpcEndpointRef self;
-    /** Per stage attempt: the messages so far and who waits for the answer (touched by one thread at a time). */
-    private final Map<String, Pending> pending = new LinkedHashMap<>();
-    /** The newest stage attempt seen: older ones failed, and their late parts are refused. */
-    private long newest = -1;
-
-    private static final class Pending {
-        final String[] messages;
-        final RpcCallContext[] waiting;
-        int arrived;
-
-        Pending(int tasks) {
-            messages = new String[tasks];
-            waiting = new RpcCallContext[tasks];
-        }
-    }
+    /**
+     * The stage attempt being gathered: the messages so far and who waits for the answer (touched by one
+     * thread at a time). One Rounds runs its stage attempts one after another, so a newer attempt means the
+     * current one failed, and an older one's late parts are refused.
+     */
+    private long order = -1;
+    private Object[] messages;
+    private RpcCallContext[] waiting;
+    private int arrived;
 
     private GatherEndpoint(RpcEnv rpcEnv, String name) {
         this.rpcEnv = rpcEnv;
@@ -85,13 +79,13 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
      * In a barrier task: sends {@code message} to endpoint {@code name} and returns the messages of all
      * {@code tasks} tasks of this stage attempt, in partition order.
      */
-    static String[] allGather(String name, int tasks, String message) throws Exception {
+    static Object[] allGather(String name, int tasks, Serializable message) throws Exception {
         TaskContext task = TaskContext.get();
         SparkEnv env = SparkEnv.get();
         RpcEndpointRef ref = REFS.computeIfAbsent(name, n -> RpcUtils.makeDriverRef(n, env.conf(), env.rpcEnv()));
         Part part = new Part(task.stageId(), task.stageAttemptNumber(), task.partitionId(), tasks, message);
-        Future<String[]> answer = ref.ask(part, RpcUtils.INFINITE_TIMEOUT(),
-                scala.reflect.ClassTag$.MODULE$.apply(String[].class));
+        Future<Object[]> answer = ref.ask(part, RpcUtils.INFINITE_TIMEOUT(),
+                scala.reflect.ClassTag$.MODULE$.apply(Object[].class));
         Duration poll = Duration.create(20, TimeUnit.MILLISECONDS);
         while (true) {
             try {
@@ -130,31 +124,31 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
     }
 
     private void receive(Part part, RpcCallContext context) {
-        // the stage attempts of one Rounds run one after another, each stage id newer than the last
-        long order = ((long) part.stage() << 32) | part.attempt();
-        if (order < newest) {
-            context.sendFailure(new IllegalStateException("barrier round " + part.key() + " is over"));
+        String which = "barrier round " + part.stage() + "." + part.attempt();
+        if (part.order() < order) {
+            context.sendFailure(new IllegalStateException(which + " is over"));
             return;
         }
-        if (order > newest) {
-            newest = order;
-            pending.clear(); // what waits there belongs to a failed attempt, whose tasks are being killed
+        if (part.order() > order || messages == null) { // the first part of a new attempt: the old one failed
+            order = part.order();
+            messages = new Object[part.tasks()];
+            waiting = new RpcCallContext[part.tasks()];
+            arrived = 0;
         }
-        Pending p = pending.computeIfAbsent(part.key(), k -> new Pending(part.tasks()));
-        if (part.tasks() != p.messages.length || part.partition() < 0 || part.partition() >= p.messages.length
-                || p.messages[part.partition()] != null) {
-            context.sendFailure(new IllegalStateException("barrier round " + part.key() + ": unexpected part of task "
-                    + part.partition() + " of " + part.tasks()));
+        int p = part.partition();
+        if (part.tasks() != messages.length || p < 0 || p >= messages.length || waiting[p] != null) {
+            context.sendFailure(new IllegalStateException(which + ": unexpected part of task " + p + " of "
+                    + part.tasks()));
             return;
         }
-        p.messages[part.partition()] = part.message();
-        p.waiting[part.partition()] = context;
-        if (++p.arrived < p.messages.length) {
-            return;
+        messages[p] = part.message();
+        waiting[p] = context;
+        if (++arrived == messages.length) {
+            for (RpcCallContext c : waiting) {
+                c.reply(messages);
+            }
+            messages = null;
+            waiting = null;
         }
-        for (RpcCallContext c : p.waiting) {
-            c.reply(p.messages);
-        }
-        pending.remove(part.key());
     }
 }

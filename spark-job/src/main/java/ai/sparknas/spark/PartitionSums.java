@@ -35,8 +35,11 @@ public final class PartitionSums implements Serializable, com.esotericsoftware.k
     double fetchSeconds;
     /** A barrier round: slowest task's wait in the exchange, for the others' messages (merged by max). */
     double exchangeSeconds;
-    /** The bytes of the tasks' vectors as they travel (floats where exact, {@link #vectorBytes}; merged by sum). */
-    long resultBytes;
+    /**
+     * The bytes these sums' vectors arrived in (floats or doubles), counted where they are read (the
+     * driver, for a round's results; merged by sum): not sent, since only the reader knows what travelled.
+     */
+    transient long resultBytes;
     /** Kernel threads of the tasks (merged by max), so the metrics show what executors really used. */
     int kernelThreads;
     /** Tasks whose JVM lacked the Vector API and ran the scalar kernels (merged by sum). */
@@ -95,36 +98,7 @@ public final class PartitionSums implements Serializable, com.esotericsoftware.k
         return sum;
     }
 
-    /**
-     * The loss, counts and ∇α sums as text, bit-exact (Base64 of the IEEE bits), for {@code
-     * BarrierTaskContext.allGather}, which carries strings.
-     */
-    String alphaSumsMessage() {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * (3 + alphaGrad.length));
-        b.putDouble(lossSum).putLong(correct).putLong(count);
-        for (double x : alphaGrad) {
-            b.putDouble(x);
-        }
-        return java.util.Base64.getEncoder().encodeToString(b.array());
-    }
-
-    /** The inverse of {@link #alphaSumsMessage}. */
-    static PartitionSums ofAlphaSumsMessage(String message) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(message));
-        if (b.remaining() < 24 || b.remaining() % 8 != 0) {
-            throw new IllegalStateException("a task's α sums message has " + b.remaining() + " bytes");
-        }
-        double loss = b.getDouble();
-        long correct = b.getLong();
-        long count = b.getLong();
-        double[] alpha = new double[b.remaining() / 8];
-        for (int i = 0; i < alpha.length; i++) {
-            alpha[i] = b.getDouble();
-        }
-        return new PartitionSums(loss, correct, count, null, alpha);
-    }
-
-    /** Every field, in declaration order ({@code PartitionSumsTest} checks that none is left out). */
+    /** Every field sent, in declaration order ({@code PartitionSumsTest} checks that none is left out). */
     @Override
     public void write(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Output out) {
         out.writeDouble(lossSum);
@@ -139,13 +113,13 @@ public final class PartitionSums implements Serializable, com.esotericsoftware.k
         out.writeDouble(computeSeconds);
         out.writeDouble(fetchSeconds);
         out.writeDouble(exchangeSeconds);
-        out.writeLong(resultBytes);
         out.writeInt(kernelThreads);
         out.writeInt(scalarKernelTasks);
     }
 
     @Override
     public void read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input in) {
+        resultBytes = 0;
         lossSum = in.readDouble();
         correct = in.readLong();
         count = in.readLong();
@@ -154,11 +128,11 @@ public final class PartitionSums implements Serializable, com.esotericsoftware.k
         auxLossSum = in.readDouble();
         moments = readVector(in);
         val = kryo.readObjectOrNull(in, PartitionSums.class);
+        resultBytes += val == null ? 0 : val.resultBytes;
         alphaUsed = readVector(in);
         computeSeconds = in.readDouble();
         fetchSeconds = in.readDouble();
         exchangeSeconds = in.readDouble();
-        resultBytes = in.readLong();
         kernelThreads = in.readInt();
         scalarKernelTasks = in.readInt();
     }
@@ -167,31 +141,16 @@ public final class PartitionSums implements Serializable, com.esotericsoftware.k
     private static final byte FLOATS = 1;
     private static final byte DOUBLES = 2;
 
-    /** The bytes this task's vectors travel in, nested α-data sums included (for the round's metrics). */
-    long vectorBytes() {
-        long b = 0;
-        for (double[] v : new double[][] {weightGrad, alphaGrad, moments, alphaUsed}) {
-            b += v == null ? 0 : (long) (floatsOnly(v) ? 4 : 8) * v.length;
-        }
-        return b + (val == null ? 0 : val.vectorBytes());
-    }
-
-    private static boolean floatsOnly(double[] v) {
-        for (double x : v) {
-            if ((double) (float) x != x) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Floats where every entry survives the round trip ({@code (double) (float) x == x}; NaN does not), else doubles. */
     private static void writeVector(com.esotericsoftware.kryo.io.Output out, double[] v) {
         if (v == null) {
             out.writeByte(NONE);
             return;
         }
-        boolean floats = floatsOnly(v);
+        boolean floats = true;
+        for (int i = 0; i < v.length && floats; i++) {
+            floats = (double) (float) v[i] == v[i];
+        }
         out.writeByte(floats ? FLOATS : DOUBLES);
         out.writeInt(v.length, true);
         if (floats) {
@@ -203,18 +162,21 @@ public final class PartitionSums implements Serializable, com.esotericsoftware.k
         }
     }
 
-    private static double[] readVector(com.esotericsoftware.kryo.io.Input in) {
+    /** A vector written by {@link #writeVector}; its payload's bytes are added to {@link #resultBytes}. */
+    private double[] readVector(com.esotericsoftware.kryo.io.Input in) {
         byte kind = in.readByte();
         if (kind == NONE) {
             return null;
         }
         int n = in.readInt(true);
         if (kind == DOUBLES) {
+            resultBytes += 8L * n;
             return in.readDoubles(n);
         }
         if (kind != FLOATS) {
             throw new IllegalStateException("partition sums: unknown vector encoding " + kind);
         }
+        resultBytes += 4L * n;
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
             v[i] = in.readFloat();

@@ -37,7 +37,7 @@ final class Rounds<S> implements AutoCloseable {
     /** Sends a task's message to every task of a barrier round and returns all of them in partition order ({@link GatherEndpoint}). */
     @FunctionalInterface
     interface Gather {
-        String[] allGather(String message) throws Exception;
+        Object[] allGather(java.io.Serializable message) throws Exception;
     }
 
     /** What every task of a barrier round computes: all tasks run at once and may exchange messages. */
@@ -116,10 +116,7 @@ final class Rounds<S> implements AutoCloseable {
                 if (sums.computeSeconds == 0) {
                     sums.computeSeconds = (System.nanoTime() - k0) / 1e9;
                 }
-                sums.fetchSeconds = (k0 - f0) / 1e9;
-                sums.resultBytes = sums.vectorBytes();
-                sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
-                return acc.add(TaskContext.getPartitionId(), sums);
+                return acc.add(TaskContext.getPartitionId(), taskDone(sums, (k0 - f0) / 1e9));
             }, TreeSum::merge, depth).total();
             record(round, what, t0, broadcastSeconds, bytesOut[0], total);
             return total;
@@ -204,21 +201,25 @@ final class Rounds<S> implements AutoCloseable {
                 double[] exchange = {0};
                 PartitionSums sums = pass.compute(element, w, TaskContext.get().cpus(), message -> {
                     long x0 = System.nanoTime();
-                    String[] all = GatherEndpoint.allGather(gather, tasks, message);
+                    Object[] all = GatherEndpoint.allGather(gather, tasks, message);
                     exchange[0] += (System.nanoTime() - x0) / 1e9;
                     return all;
                 });
-                sums.fetchSeconds = fetch;
                 sums.exchangeSeconds = exchange[0];
-                sums.resultBytes = sums.vectorBytes();
-                sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
-                return scala.collection.Iterator$.MODULE$.single(sums);
+                return scala.collection.Iterator$.MODULE$.single(taskDone(sums, fetch));
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    /** What every task adds to its sums for the round's metrics: its broadcast wait and its JVM's kernels. */
+    private static PartitionSums taskDone(PartitionSums sums, double fetchSeconds) {
+        sums.fetchSeconds = fetchSeconds;
+        sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
+        return sums;
     }
 
     /** Keeps the round's timings and bytes for the metrics. */

@@ -244,9 +244,9 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
                     try {
                         PartitionSums mine = val.compute(s, shard, wv, null, a);
                         TreeSum all = new TreeSum(partitions);
-                        String[] messages = gather.allGather(mine.alphaSumsMessage());
-                        for (int p = 0; p < messages.length; p++) {
-                            all.add(p, PartitionSums.ofAlphaSumsMessage(messages[p]));
+                        Object[] parts = gather.allGather(mine);
+                        for (int p = 0; p < parts.length; p++) {
+                            all.add(p, (PartitionSums) parts[p]);
                         }
                         double[] next = alphaStep.next(a, mean(all.total()));
                         // a diverged α gradient: the driver reports it from the α data's sums; no weight pass

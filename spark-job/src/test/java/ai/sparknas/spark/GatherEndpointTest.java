@@ -26,7 +26,7 @@ class GatherEndpointTest extends LocalSparkTest {
     private static PartitionSums gatherRound(Rounds<Integer> r, int round, int partitions) {
         return r.barrierRound("A", "gather", "gather test " + round, r, new double[] {round}, false,
                 (shard, w, cpus, g) -> {
-            String[] all = g.allGather("p" + shard + ":" + (int) w[0]);
+            Object[] all = g.allGather("p" + shard + ":" + (int) w[0]);
             String[] expected = IntStream.range(0, partitions).mapToObj(p -> "p" + p + ":" + (int) w[0])
                     .toArray(String[]::new);
             return new PartitionSums(shard, Arrays.equals(all, expected) ? 1 : 0, 1, null, null);

@@ -47,8 +47,8 @@ class PartitionSumsTest {
         PartitionSums s = new PartitionSums();
         int k = 1;
         for (Field f : PartitionSums.class.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers())) {
-                continue;
+            if (Modifier.isStatic(f.getModifiers()) || Modifier.isTransient(f.getModifiers())) {
+                continue; // transient: not sent (what the reader counts)
             }
             f.setAccessible(true);
             Class<?> t = f.getType();
@@ -72,8 +72,8 @@ class PartitionSumsTest {
 
     private static void assertSameFields(PartitionSums expected, PartitionSums actual) throws IllegalAccessException {
         for (Field f : PartitionSums.class.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers())) {
-                continue;
+            if (Modifier.isStatic(f.getModifiers()) || Modifier.isTransient(f.getModifiers())) {
+                continue; // transient: not sent (what the reader counts)
             }
             f.setAccessible(true);
             Object e = f.get(expected);
@@ -119,6 +119,9 @@ class PartitionSumsTest {
         int narrowBytes = write(new PartitionSums(0, 0, 1, floats, null)).remaining();
         int wideBytes = write(new PartitionSums(0, 0, 1, wide, null)).remaining();
         assertTrue(narrowBytes < 4.1 * n && wideBytes > 8 * n, narrowBytes + " vs " + wideBytes + " bytes");
+        // what the reader counts as arrived: the vectors' payload
+        assertEquals(4L * n, roundTrip(new PartitionSums(0, 0, 1, floats, null)).resultBytes);
+        assertEquals(8L * n + 4L * n, roundTrip(new PartitionSums(0, 0, 1, wide, floats)).resultBytes);
         for (double[] v : new double[][] {floats, wide, withNaN}) {
             double[] back = roundTrip(new PartitionSums(0, 0, 1, v, v)).weightGrad;
             for (int i = 0; i < n; i++) {

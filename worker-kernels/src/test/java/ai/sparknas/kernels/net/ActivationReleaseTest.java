@@ -35,12 +35,7 @@ class ActivationReleaseTest {
     private static final SearchSpace SPACE = SearchSpace.darts(3, 4, 2, 12, 12, 5, AlphaSharing.PER_TYPE);
 
     private static double[] images() {
-        SplittableRandom rng = new SplittableRandom(5);
-        double[] images = new double[5 * 2 * 144];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = rng.nextGaussian();
-        }
-        return images;
+        return OpGradientTest.gaussian(new SplittableRandom(5), 5 * 2 * 144);
     }
 
     private static Run run(String precision, boolean early) throws Exception {

@@ -28,11 +28,7 @@ class RecomputeTest {
 
     private static Run run(String precision, Recompute recompute, int threads) {
         SearchSpace space = SearchSpace.darts(3, 4, 2, 12, 12, 5, AlphaSharing.PER_TYPE);
-        SplittableRandom rng = new SplittableRandom(7);
-        double[] images = new double[5 * 2 * 144];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = rng.nextGaussian();
-        }
+        double[] images = OpGradientTest.gaussian(new SplittableRandom(7), 5 * 2 * 144);
         int[] labels = {4, 0, 1, 2, 3};
         try (NetworkKernel net = NetworkKernel.create(space, threads, precision, recompute)) {
             var w = net.initialWeights(3);
