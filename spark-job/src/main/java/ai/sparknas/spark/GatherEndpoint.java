@@ -1,20 +1,25 @@
 package ai.sparknas.spark;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.rpc.RpcCallContext;
 import org.apache.spark.rpc.RpcEndpointRef;
 import org.apache.spark.rpc.RpcEnv;
 import org.apache.spark.rpc.ThreadSafeRpcEndpoint;
+import org.apache.spark.serializer.SerializerInstance;
 import org.apache.spark.util.RpcUtils;
 import scala.concurrent.Await;
 import scala.concurrent.Future;
 import scala.concurrent.duration.Duration;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 import scala.runtime.AbstractPartialFunction;
 import scala.runtime.BoxedUnit;
 
@@ -30,7 +35,7 @@ import scala.runtime.BoxedUnit;
 final class GatherEndpoint implements ThreadSafeRpcEndpoint {
 
     /** One task's part of stage {@code stage}'s attempt {@code attempt}, whose {@code tasks} tasks all take part. */
-    record Part(int stage, int attempt, int partition, int tasks, Serializable message) implements Serializable {
+    record Part(int stage, int attempt, int partition, int tasks, byte[] message) implements Serializable {
         /** Stage attempts in the order they run. */
         long order() {
             return ((long) stage << 32) | attempt;
@@ -49,7 +54,7 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
      * current one failed, and an older one's late parts are refused.
      */
     private long order = -1;
-    private Object[] messages;
+    private byte[][] messages;
     private RpcCallContext[] waiting;
     private int arrived;
 
@@ -78,23 +83,37 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
     /**
      * In a barrier task: sends {@code message} to endpoint {@code name} and returns the messages of all
      * {@code tasks} tasks of this stage attempt, in partition order.
+     *
+     * <p>Messages travel as bytes written by the job's serializer: Spark's RPC reads what it receives with
+     * its own class loader, which on an executor JVM does not see the application jar (a reply holding a
+     * {@code PartitionSums} failed there with {@code ClassNotFoundException} and the executor quit), while
+     * the serializer reads with the task's class loader.
      */
-    static Object[] allGather(String name, int tasks, Serializable message) throws Exception {
+    static Object[] allGather(String name, int tasks, Object message) throws Exception {
         TaskContext task = TaskContext.get();
         SparkEnv env = SparkEnv.get();
         RpcEndpointRef ref = REFS.computeIfAbsent(name, n -> RpcUtils.makeDriverRef(n, env.conf(), env.rpcEnv()));
-        Part part = new Part(task.stageId(), task.stageAttemptNumber(), task.partitionId(), tasks, message);
-        Future<Object[]> answer = ref.ask(part, RpcUtils.INFINITE_TIMEOUT(),
-                scala.reflect.ClassTag$.MODULE$.apply(Object[].class));
+        SerializerInstance serializer = env.serializer().newInstance();
+        ClassTag<Object> any = ClassTag$.MODULE$.AnyRef();
+        byte[] bytes = JavaUtils.bufferToArray(serializer.serialize(message, any));
+        Part part = new Part(task.stageId(), task.stageAttemptNumber(), task.partitionId(), tasks, bytes);
+        Future<byte[][]> answer = ref.ask(part, RpcUtils.INFINITE_TIMEOUT(), ClassTag$.MODULE$.apply(byte[][].class));
         Duration poll = Duration.create(20, TimeUnit.MILLISECONDS);
+        byte[][] all;
         while (true) {
             try {
                 Await.ready(answer, poll);
-                return Await.result(answer, Duration.Zero());
+                all = Await.result(answer, Duration.Zero());
+                break;
             } catch (TimeoutException e) {
                 task.killTaskIfInterrupted(); // a failed barrier stage kills its tasks without interrupting them
             }
         }
+        Object[] out = new Object[all.length];
+        for (int p = 0; p < all.length; p++) {
+            out[p] = serializer.deserialize(ByteBuffer.wrap(all[p]), any);
+        }
+        return out;
     }
 
     @Override
@@ -131,7 +150,7 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         }
         if (part.order() > order || messages == null) { // the first part of a new attempt: the old one failed
             order = part.order();
-            messages = new Object[part.tasks()];
+            messages = new byte[part.tasks()][];
             waiting = new RpcCallContext[part.tasks()];
             arrived = 0;
         }

@@ -34,10 +34,13 @@ final class Rounds<S> implements AutoCloseable {
         PartitionSums compute(S shard, double[] weights, double[] direction, int cpus) throws Exception;
     }
 
-    /** Sends a task's message to every task of a barrier round and returns all of them in partition order ({@link GatherEndpoint}). */
+    /**
+     * Sends a task's message (any object the job's serializer writes) to every task of a barrier round and
+     * returns all of them in partition order ({@link GatherEndpoint}).
+     */
     @FunctionalInterface
     interface Gather {
-        Object[] allGather(java.io.Serializable message) throws Exception;
+        Object[] allGather(Object message) throws Exception;
     }
 
     /** What every task of a barrier round computes: all tasks run at once and may exchange messages. */
