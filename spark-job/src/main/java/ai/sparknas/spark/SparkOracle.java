@@ -36,6 +36,13 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
     private int epoch = -1;
     private int step;
     private char nextRound;
+    /**
+     * Steps running whose barrier round failed. A lost executor fails one step's round; a barrier round that
+     * fails step after step has a cause that stays (and each failure costs the aborted stage, and executors
+     * that quit, their restart), so after {@link #BARRIER_FAILURES_IN_A_ROW} the run stops trying them.
+     */
+    private int barrierFailuresInARow;
+    static final int BARRIER_FAILURES_IN_A_ROW = 3;
 
     private SparkOracle(SearchSetup setup, JavaRDD<Shard> shards, Rounds<Shard> rounds, WorkerContext context) {
         this.setup = setup;
@@ -208,7 +215,8 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
     /** With {@code spark.fuse-rounds = auto}, where a barrier round fits the cluster now ({@link Rounds#barrierFits}). */
     @Override
     public boolean fusesFirstOrderStep() {
-        return setup.config.spark().fuseRounds() && rounds.barrierFits();
+        return setup.config.spark().fuseRounds() && barrierFailuresInARow < BARRIER_FAILURES_IN_A_ROW
+                && rounds.barrierFits();
     }
 
     /**
@@ -219,15 +227,24 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
      */
     @Override
     public FirstOrderStepSums firstOrderStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
+        FirstOrderStepSums fused;
         try {
-            return barrierStep(w, alpha, alphaStep);
+            fused = barrierStep(w, alpha, alphaStep);
         } catch (RuntimeException e) {
             // Spark does not retry a failed barrier result stage (a lost executor, a failed read): the step
             // runs again as two rounds, whose tasks Spark retries; nothing of the state has changed yet
-            org.slf4j.LoggerFactory.getLogger(SparkOracle.class).warn("the barrier round of step {} failed ({});"
-                    + " running the step as two rounds", step + 1, e.getMessage());
+            var log = org.slf4j.LoggerFactory.getLogger(SparkOracle.class);
+            log.warn("the barrier round of step {} failed ({}); running the step as two rounds", step + 1,
+                    e.getMessage());
+            if (++barrierFailuresInARow == BARRIER_FAILURES_IN_A_ROW) {
+                log.warn("the barrier rounds of {} steps running failed: the rest of this run uses two rounds per"
+                        + " step (the same bits; see the executors' logs for the cause, or set"
+                        + " sparknas.spark.fuse-rounds = never)", BARRIER_FAILURES_IN_A_ROW);
+            }
             return GradientOracle.super.firstOrderStep(w, alpha, alphaStep);
         }
+        barrierFailuresInARow = 0;
+        return fused;
     }
 
     private FirstOrderStepSums barrierStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {

@@ -159,6 +159,38 @@ class SparkOracleTest extends LocalSparkTest {
     }
 
     /**
+     * Barrier rounds that fail step after step have a cause that stays: after {@code BARRIER_FAILURES_IN_A_ROW}
+     * steps running the run stops trying them; a round that succeeds in between starts the count again.
+     */
+    @Test
+    void barrierRoundsThatKeepFailingAreNotTriedAgain() throws Exception {
+        try (SparkOracle spark = SparkOracle.create(sc, config("first-order", 2))) {
+            SearchState s = spark.setup().initialState();
+            ai.sparknas.kernels.grad.AlphaStep adam = s.alphaOptimizer().preview();
+            ai.sparknas.kernels.grad.AlphaStep failsOnExecutors = (a, g) -> {
+                if (org.apache.spark.TaskContext.get() != null) {
+                    throw new IllegalStateException("injected executor failure");
+                }
+                return adam.next(a, g);
+            };
+            for (int i = 1; i < SparkOracle.BARRIER_FAILURES_IN_A_ROW; i++) {
+                spark.beginStep(0, 0);
+                spark.firstOrderStep(s.weights(), s.alpha(), failsOnExecutors);
+                assertTrue(spark.fusesFirstOrderStep(), "after " + i + " failure(s) in a row");
+            }
+            spark.beginStep(0, 0);
+            spark.firstOrderStep(s.weights(), s.alpha(), adam);
+            for (int i = 1; i <= SparkOracle.BARRIER_FAILURES_IN_A_ROW; i++) {
+                assertTrue(spark.fusesFirstOrderStep(), "a success starts the count again; " + (i - 1) + " since");
+                spark.beginStep(0, 0);
+                spark.firstOrderStep(s.weights(), s.alpha(), failsOnExecutors);
+            }
+            assertFalse(spark.fusesFirstOrderStep(), "given up after " + SparkOracle.BARRIER_FAILURES_IN_A_ROW);
+            spark.drainRoundRecords();
+        }
+    }
+
+    /**
      * In float32 (the default precision) the kernels read float32(ω) and return float-valued sums, so ω and
      * the directions travel as floats and the sums come back as floats: with 2 partitions (the in-process
      * fold adds the same two shards' sums in the same order as the partition tree) a Spark search ends in the
