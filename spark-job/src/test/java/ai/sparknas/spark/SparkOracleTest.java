@@ -137,12 +137,7 @@ class SparkOracleTest extends LocalSparkTest {
         try (SparkOracle spark = SparkOracle.create(sc, config("first-order", 2))) {
             SearchState s = spark.setup().initialState();
             ai.sparknas.kernels.grad.AlphaStep adam = s.alphaOptimizer().preview();
-            ai.sparknas.kernels.grad.AlphaStep failsOnExecutors = (a, g) -> {
-                if (org.apache.spark.TaskContext.get() != null) {
-                    throw new IllegalStateException("injected executor failure");
-                }
-                return adam.next(a, g);
-            };
+            ai.sparknas.kernels.grad.AlphaStep failsOnExecutors = failsOnExecutors(adam);
             spark.beginStep(0, 0);
             var fused = spark.firstOrderStep(s.weights(), s.alpha(), adam);
             assertEquals(1, spark.drainRoundRecords().size());
@@ -158,6 +153,16 @@ class SparkOracleTest extends LocalSparkTest {
         }
     }
 
+    /** {@code step} on the driver; an injected failure in a Spark task. */
+    private static ai.sparknas.kernels.grad.AlphaStep failsOnExecutors(ai.sparknas.kernels.grad.AlphaStep step) {
+        return (a, g) -> {
+            if (org.apache.spark.TaskContext.get() != null) {
+                throw new IllegalStateException("injected executor failure");
+            }
+            return step.next(a, g);
+        };
+    }
+
     /**
      * Barrier rounds that fail step after step have a cause that stays: after {@code BARRIER_FAILURES_IN_A_ROW}
      * steps running the run stops trying them; a round that succeeds in between starts the count again.
@@ -167,12 +172,7 @@ class SparkOracleTest extends LocalSparkTest {
         try (SparkOracle spark = SparkOracle.create(sc, config("first-order", 2))) {
             SearchState s = spark.setup().initialState();
             ai.sparknas.kernels.grad.AlphaStep adam = s.alphaOptimizer().preview();
-            ai.sparknas.kernels.grad.AlphaStep failsOnExecutors = (a, g) -> {
-                if (org.apache.spark.TaskContext.get() != null) {
-                    throw new IllegalStateException("injected executor failure");
-                }
-                return adam.next(a, g);
-            };
+            ai.sparknas.kernels.grad.AlphaStep failsOnExecutors = failsOnExecutors(adam);
             for (int i = 1; i < SparkOracle.BARRIER_FAILURES_IN_A_ROW; i++) {
                 spark.beginStep(0, 0);
                 spark.firstOrderStep(s.weights(), s.alpha(), failsOnExecutors);
