@@ -111,7 +111,9 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         }
         Object[] out = new Object[all.length];
         for (int p = 0; p < all.length; p++) {
-            out[p] = serializer.deserialize(ByteBuffer.wrap(all[p]), any);
+            // a copy: where tasks share a JVM (local mode) they share these arrays, and Kryo writes into the
+            // array it reads (it clears and restores an ASCII string's end bit), so a peer could read it torn
+            out[p] = serializer.deserialize(ByteBuffer.wrap(all[p].clone()), any);
         }
         return out;
     }
