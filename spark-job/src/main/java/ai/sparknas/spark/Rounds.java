@@ -20,7 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code treeAggregate} into a {@link TreeSum} → destroy the round's broadcasts in {@code finally}.
  * ω is broadcast once per step and reused by every round of the step that uses the same ω (checked by
  * content, not only by reference); those step broadcasts are destroyed when the next step begins.
- * Broadcast values are fresh {@code double[]} copies, never the driver's own arrays.
+ * Broadcast values are fresh {@code double[]} copies, never the driver's own arrays. A barrier round
+ * (one per step) carries ω in its tasks instead: Spark broadcasts every stage's tasks anyway, so each task
+ * fetches one broadcast instead of two ({@link #barrierRound}).
  */
 final class Rounds<S> implements AutoCloseable {
 
@@ -147,15 +149,25 @@ final class Rounds<S> implements AutoCloseable {
     }
 
     /**
-     * A barrier round ({@code RDD.barrier()}): broadcast ω as in {@link #round}, every partition's task runs
-     * {@code pass} at the same time and may exchange messages with the others ({@link Gather}), and the
-     * results are summed in the same fixed partition tree. One round where two dependent rounds would be.
+     * A barrier round ({@code RDD.barrier()}): every partition's task runs {@code pass} at the same time and
+     * may exchange messages with the others ({@link Gather}), and the results are summed in the same fixed
+     * partition tree. One round where two dependent rounds would be.
+     *
+     * <p>ω travels inside the round's tasks (as floats with {@code narrow}, see {@link #round}), not in a
+     * broadcast of its own: Spark already broadcasts each stage's serialised tasks, which every task fetches
+     * before it starts, so a separate ω broadcast cost a second fetch of the same kind per task and step
+     * (about 30 ms of a 1.3 s first-order step across JVMs, docs/performance.md). Spark's warning about the
+     * task's size is silenced for that reason ({@link TaskBinaryWarning}); the stage's broadcast is removed by
+     * Spark's context cleaner, as every stage's is.
+     *
+     * @param weights ω as a fresh array the caller does not touch again: the tasks carry it (or its floats)
      */
-    PartitionSums barrierRound(String round, String what, String label, Object ref, double[] weights, boolean narrow,
+    PartitionSums barrierRound(String round, String what, String label, double[] weights, boolean narrow,
                                BarrierShardPass<S> pass) {
         long t0 = System.nanoTime();
-        long[] bytesOut = {0};
-        Broadcast<?> wb = stepWeights(ref, weights, narrow, bytesOut);
+        Object carried = narrow ? narrowed(weights) : weights;
+        long bytesOut = (narrow ? 4L : 8L) * weights.length;
+        TaskBinaryWarning.silence();
         try {
             double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
             sc.setJobGroup("sparknas-rounds", label, false);
@@ -164,11 +176,11 @@ final class Rounds<S> implements AutoCloseable {
                 gather = GatherEndpoint.start("sparknas-gather-" + java.util.UUID.randomUUID());
             }
             JavaRDD<PartitionSums> sums = JavaRDD.fromRDD(shards.rdd().barrier().mapPartitions(
-                    new BarrierTask<>(pass, wb, gather.name(), partitions), false, tag), tag);
+                    new BarrierTask<>(pass, carried, gather.name(), partitions), false, tag), tag);
             int parts = partitions;
             PartitionSums total = sums.treeAggregate(new TreeSum(parts),
                     (acc, one) -> acc.add(TaskContext.getPartitionId(), one), TreeSum::merge, depth).total();
-            record(round, what, t0, broadcastSeconds, bytesOut[0], total);
+            record(round, what, t0, broadcastSeconds, bytesOut, total);
             return total;
         } catch (Exception e) {
             throw translate(e, label);
@@ -177,17 +189,17 @@ final class Rounds<S> implements AutoCloseable {
         }
     }
 
-    /** A barrier round's task: its partition's single shard in, its sums out. */
+    /** A barrier round's task: its partition's single shard in, its sums out; ω ({@code double[]} or {@code float[]}) with it. */
     private static final class BarrierTask<S> extends scala.runtime.AbstractFunction1<scala.collection.Iterator<S>,
             scala.collection.Iterator<PartitionSums>> implements java.io.Serializable {
 
         private static final long serialVersionUID = 1L;
         private final BarrierShardPass<S> pass;
-        private final Broadcast<?> weights;
+        private final Object weights;
         private final String gather;
         private final int tasks;
 
-        BarrierTask(BarrierShardPass<S> pass, Broadcast<?> weights, String gather, int tasks) {
+        BarrierTask(BarrierShardPass<S> pass, Object weights, String gather, int tasks) {
             this.pass = pass;
             this.weights = weights;
             this.gather = gather;
@@ -284,7 +296,11 @@ final class Rounds<S> implements AutoCloseable {
 
     /** A task's view of a broadcast vector: its doubles, or the doubles of its floats. */
     private static double[] doubles(Broadcast<?> b) {
-        Object v = b.value();
+        return doubles(b.value());
+    }
+
+    /** A {@code double[]} itself, or the doubles of a {@code float[]}. */
+    private static double[] doubles(Object v) {
         if (v instanceof double[] d) {
             return d;
         }

@@ -255,7 +255,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         Pass train = new Pass(epoch, step, Split.TRAIN, Wanted.WEIGHTS, 0);
         int partitions = context.partitions();
         WorkerContext c = context;
-        PartitionSums total = rounds.barrierRound(letter, what, label(letter, what), w, w.toDoubleVector(), narrow(),
+        PartitionSums total = rounds.barrierRound(letter, what, label(letter, what), w.toDoubleVector(), narrow(),
                 (shard, wv, cpus, gather) -> {
                     SearchSetup s = c.borrow(cpus);
                     try {

@@ -24,7 +24,7 @@ class GatherEndpointTest extends LocalSparkTest {
 
     /** Each task gathers "p<partition>:<round>"; its sums' correct count is 1 when it got all, in order. */
     private static PartitionSums gatherRound(Rounds<Integer> r, int round, int partitions) {
-        return r.barrierRound("A", "gather", "gather test " + round, r, new double[] {round}, false,
+        return r.barrierRound("A", "gather", "gather test " + round, new double[] {round}, false,
                 (shard, w, cpus, g) -> {
             Object[] all = g.allGather("p" + shard + ":" + (int) w[0]);
             String[] expected = IntStream.range(0, partitions).mapToObj(p -> "p" + p + ":" + (int) w[0])
@@ -62,7 +62,7 @@ class GatherEndpointTest extends LocalSparkTest {
     private void failThenGather() {
         try (Rounds<Integer> r = rounds(2)) {
             RuntimeException e = assertThrows(RuntimeException.class, () -> r.barrierRound("A", "gather",
-                    "failing gather", r, new double[] {0}, false, (shard, w, cpus, g) -> {
+                    "failing gather", new double[] {0}, false, (shard, w, cpus, g) -> {
                         if (shard == 1) {
                             Thread.sleep(200); // partition 0 is waiting in its exchange by now
                             throw new IllegalStateException("injected failure");
