@@ -31,6 +31,12 @@ import scala.runtime.BoxedUnit;
  * per round; a task here waits on the answer itself and looks every 20 ms only whether it was killed.
  * Uses Spark's RPC classes (Scala-private, public in the bytecode), as the barrier coordinator does;
  * the Spark version is pinned.
+ *
+ * <p>It also serves a {@link BarrierSession}, a barrier job whose tasks run step after step: a task asks
+ * for step {@code seq} ({@link Next}) and is answered once the driver has posted it ({@link #post}), or
+ * with an empty array once the driver has ended the session ({@link #end}); it then sends its sums
+ * ({@link Done}), which complete the step's future when every task's are in. The RPC dispatcher and the
+ * driver's thread both touch that state, so every method that does is synchronized.
  */
 final class GatherEndpoint implements ThreadSafeRpcEndpoint {
 
@@ -41,6 +47,17 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
             return ((long) stage << 32) | attempt;
         }
     }
+
+    /** A session task's request for step {@code seq} of session {@code session}. */
+    record Next(int session, int partition, long seq) implements Serializable {
+    }
+
+    /** A session task's sums of step {@code seq}, bytes written by the job's serializer. */
+    record Done(int session, int partition, long seq, byte[] sums) implements Serializable {
+    }
+
+    /** The answer to a {@link Next} once the session has ended. */
+    static final byte[] END = new byte[0];
 
     /** The references a JVM's tasks hold to the drivers' endpoints, by name (UUIDs: never reused). */
     private static final Map<String, RpcEndpointRef> REFS = new ConcurrentHashMap<>();
@@ -57,6 +74,19 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
     private byte[][] messages;
     private RpcCallContext[] waiting;
     private int arrived;
+
+    /** The session served ({@link #open}), the step posted last, its bytes, and whether it has ended. */
+    private int session = -1;
+    private int sessionTasks;
+    private long seq = -1;
+    private byte[] payload;
+    private boolean ended = true;
+    /** Tasks that asked for a step not posted yet, with the step they asked for. */
+    private final java.util.List<RpcCallContext> early = new java.util.ArrayList<>();
+    private final java.util.List<Long> earlySeq = new java.util.ArrayList<>();
+    private byte[][] results;
+    private int resultsIn;
+    private java.util.concurrent.CompletableFuture<byte[][]> resultsDone;
 
     private GatherEndpoint(RpcEnv rpcEnv, String name) {
         this.rpcEnv = rpcEnv;
@@ -91,24 +121,11 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
      */
     static Object[] allGather(String name, int tasks, Object message) throws Exception {
         TaskContext task = TaskContext.get();
-        SparkEnv env = SparkEnv.get();
-        RpcEndpointRef ref = REFS.computeIfAbsent(name, n -> RpcUtils.makeDriverRef(n, env.conf(), env.rpcEnv()));
-        SerializerInstance serializer = env.serializer().newInstance();
-        ClassTag<Object> any = ClassTag$.MODULE$.AnyRef();
-        byte[] bytes = JavaUtils.bufferToArray(serializer.serialize(message, any));
+        SerializerInstance serializer = SparkEnv.get().serializer().newInstance();
+        byte[] bytes = serialize(serializer, message);
         Part part = new Part(task.stageId(), task.stageAttemptNumber(), task.partitionId(), tasks, bytes);
-        Future<byte[][]> answer = ref.ask(part, RpcUtils.INFINITE_TIMEOUT(), ClassTag$.MODULE$.apply(byte[][].class));
-        Duration poll = Duration.create(20, TimeUnit.MILLISECONDS);
-        byte[][] all;
-        while (true) {
-            try {
-                Await.ready(answer, poll);
-                all = Await.result(answer, Duration.Zero());
-                break;
-            } catch (TimeoutException e) {
-                task.killTaskIfInterrupted(); // a failed barrier stage kills its tasks without interrupting them
-            }
-        }
+        byte[][] all = ask(name, part, byte[][].class);
+        ClassTag<Object> any = ClassTag$.MODULE$.AnyRef();
         Object[] out = new Object[all.length];
         for (int p = 0; p < all.length; p++) {
             // a copy: where tasks share a JVM (local mode) they share these arrays, and Kryo writes into the
@@ -116,6 +133,111 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
             out[p] = serializer.deserialize(ByteBuffer.wrap(all[p].clone()), any);
         }
         return out;
+    }
+
+    /** {@code message} written by {@code serializer}, as an array. */
+    static byte[] serialize(SerializerInstance serializer, Object message) {
+        return JavaUtils.bufferToArray(serializer.serialize(message, ClassTag$.MODULE$.AnyRef()));
+    }
+
+    /**
+     * In a task: asks endpoint {@code name} on the driver and waits for the answer, looking every 20 ms whether
+     * the task was killed (a failed barrier stage kills its tasks without interrupting them).
+     */
+    static <T> T ask(String name, Object message, Class<T> answerType) throws Exception {
+        TaskContext task = TaskContext.get();
+        SparkEnv env = SparkEnv.get();
+        RpcEndpointRef ref = REFS.computeIfAbsent(name, n -> RpcUtils.makeDriverRef(n, env.conf(), env.rpcEnv()));
+        Future<T> answer = ref.ask(message, RpcUtils.INFINITE_TIMEOUT(), ClassTag$.MODULE$.apply(answerType));
+        Duration poll = Duration.create(20, TimeUnit.MILLISECONDS);
+        while (true) {
+            try {
+                Await.ready(answer, poll);
+                return Await.result(answer, Duration.Zero());
+            } catch (TimeoutException e) {
+                task.killTaskIfInterrupted();
+            }
+        }
+    }
+
+    /** Starts serving session {@code id} of {@code tasks} tasks; a previous session's waiting tasks are told it ended. */
+    synchronized void open(int id, int tasks) {
+        endWaiting();
+        session = id;
+        sessionTasks = tasks;
+        seq = -1;
+        payload = null;
+        ended = false;
+        resultsDone = null;
+    }
+
+    /**
+     * Posts the session's next step: the tasks asking for it get {@code bytes}.
+     *
+     * @return completed with every task's sums, in partition order, once all are in
+     */
+    synchronized java.util.concurrent.CompletableFuture<byte[][]> post(byte[] bytes) {
+        if (ended) {
+            throw new IllegalStateException("barrier session " + session + " has ended");
+        }
+        seq++;
+        payload = bytes;
+        results = new byte[sessionTasks][];
+        resultsIn = 0;
+        resultsDone = new java.util.concurrent.CompletableFuture<>();
+        for (int i = early.size() - 1; i >= 0; i--) {
+            if (earlySeq.get(i) == seq) {
+                early.remove(i).reply(payload);
+                earlySeq.remove(i);
+            }
+        }
+        return resultsDone;
+    }
+
+    /** Ends the session: its tasks waiting for a step, and those asking later, are answered {@link #END}. */
+    synchronized void end() {
+        ended = true;
+        payload = null;
+        endWaiting();
+    }
+
+    private void endWaiting() {
+        for (RpcCallContext c : early) {
+            c.reply(END);
+        }
+        early.clear();
+        earlySeq.clear();
+    }
+
+    private synchronized void receive(Next next, RpcCallContext context) {
+        if (next.session() != session || ended) {
+            context.reply(END);
+        } else if (next.seq() == seq && payload != null) {
+            context.reply(payload);
+        } else if (next.seq() > seq) {
+            early.add(context);
+            earlySeq.add(next.seq());
+        } else {
+            context.sendFailure(new IllegalStateException("barrier session " + session + ": step " + next.seq()
+                    + " of task " + next.partition() + " is over"));
+        }
+    }
+
+    private synchronized void receive(Done done, RpcCallContext context) {
+        int p = done.partition();
+        if (done.session() != session || done.seq() != seq || results == null || p < 0 || p >= results.length
+                || results[p] != null) {
+            context.sendFailure(new IllegalStateException("barrier session " + session + " step " + seq
+                    + ": unexpected sums of task " + p + " for step " + done.seq()));
+            return;
+        }
+        results[p] = done.sums();
+        context.reply(Boolean.TRUE);
+        if (++resultsIn == results.length) {
+            byte[][] all = results;
+            results = null;
+            resultsDone.complete(all);
+        }
     }
 
     @Override
@@ -128,15 +250,20 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         return new AbstractPartialFunction<>() {
             @Override
             public boolean isDefinedAt(Object x) {
-                return x instanceof Part;
+                return x instanceof Part || x instanceof Next || x instanceof Done;
             }
 
             @Override
             public <A1, B1> B1 applyOrElse(A1 x, scala.Function1<A1, B1> otherwise) {
-                if (!(x instanceof Part part)) {
+                if (x instanceof Part part) {
+                    receive(part, context);
+                } else if (x instanceof Next next) {
+                    receive(next, context);
+                } else if (x instanceof Done done) {
+                    receive(done, context);
+                } else {
                     return otherwise.apply(x);
                 }
-                receive(part, context);
                 @SuppressWarnings("unchecked")
                 B1 unit = (B1) BoxedUnit.UNIT;
                 return unit;
@@ -144,7 +271,7 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         };
     }
 
-    private void receive(Part part, RpcCallContext context) {
+    private synchronized void receive(Part part, RpcCallContext context) {
         String which = "barrier round " + part.stage() + "." + part.attempt();
         if (part.order() < order) {
             context.sendFailure(new IllegalStateException(which + " is over"));

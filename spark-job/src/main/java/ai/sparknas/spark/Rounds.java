@@ -20,9 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code treeAggregate} into a {@link TreeSum} → destroy the round's broadcasts in {@code finally}.
  * ω is broadcast once per step and reused by every round of the step that uses the same ω (checked by
  * content, not only by reference); those step broadcasts are destroyed when the next step begins.
- * Broadcast values are fresh {@code double[]} copies, never the driver's own arrays. A barrier round
- * (one per step) carries ω in its tasks instead: Spark broadcasts every stage's tasks anyway, so each task
- * fetches one broadcast instead of two ({@link #barrierRound}).
+ * Broadcast values are fresh {@code double[]} copies, never the driver's own arrays. Steps that run as one
+ * barrier step each ({@link #sessionStep}) run in a {@link BarrierSession} instead, whose tasks get ω with
+ * each step's inputs; this class ends a session before any other job, of any instance in this JVM.
  */
 final class Rounds<S> implements AutoCloseable {
 
@@ -45,11 +45,6 @@ final class Rounds<S> implements AutoCloseable {
         Object[] allGather(Object message) throws Exception;
     }
 
-    /** What every task of a barrier round computes: all tasks run at once and may exchange messages. */
-    interface BarrierShardPass<S> extends java.io.Serializable {
-        PartitionSums compute(S shard, double[] weights, int cpus, Gather gather) throws Exception;
-    }
-
     /** A step's ω broadcast: as doubles, or narrowed to floats ({@code narrow}). */
     private record WeightsBroadcast(Object ref, double[] copy, boolean narrow, Broadcast<?> broadcast) {
     }
@@ -60,8 +55,16 @@ final class Rounds<S> implements AutoCloseable {
     private final int depth;
     private final List<WeightsBroadcast> stepWeights = new ArrayList<>();
     private final List<Map<String, Object>> records = new ArrayList<>();
-    /** The driver's endpoint of the barrier rounds' exchange, started with the first one. */
+    /** The driver's endpoint of the barrier sessions, started with the first one. */
     private GatherEndpoint gather;
+    /** The barrier session running, or null. */
+    private BarrierSession<S> session;
+    private int sessions;
+    /** The instance whose session may be running: one per JVM, since it holds the cluster's task slots. */
+    private static Rounds<?> withSession;
+
+    /** Seconds a session's tasks get to return once it is ended, before its job is cancelled. */
+    private static final int END_SECONDS = 60;
 
     Rounds(JavaSparkContext sc, JavaRDD<S> shards, int partitions, int depth) {
         this.sc = sc;
@@ -98,6 +101,7 @@ final class Rounds<S> implements AutoCloseable {
      */
     PartitionSums round(String round, String what, String label, Object ref, double[] weights, double[] second,
                         boolean narrow, ShardPass<S> pass) {
+        endSessions();
         long t0 = System.nanoTime();
         long[] bytesOut = {0};
         Broadcast<?> wb = stepWeights(ref, weights, narrow, bytesOut);
@@ -149,89 +153,69 @@ final class Rounds<S> implements AutoCloseable {
     }
 
     /**
-     * A barrier round ({@code RDD.barrier()}): every partition's task runs {@code pass} at the same time and
-     * may exchange messages with the others ({@link Gather}), and the results are summed in the same fixed
-     * partition tree. One round where two dependent rounds would be.
+     * One step as one barrier step ({@link BarrierSession}): every partition's task runs {@code pass} on its shard
+     * at the same time and may exchange messages with the others ({@link Gather}), and the results are summed
+     * in the same fixed partition tree as a round's. One step where two dependent rounds would be. Consecutive
+     * calls with the same {@code pass} run in one session (one Spark job); the first starts it, and any other
+     * job ends it.
      *
-     * <p>ω travels inside the round's tasks (as floats with {@code narrow}, see {@link #round}), not in a
-     * broadcast of its own: Spark already broadcasts each stage's serialised tasks, which every task fetches
-     * before it starts, so a separate ω broadcast cost a second fetch of the same kind per task and step
-     * (about 30 ms of a 1.3 s first-order step across JVMs, docs/performance.md). Spark's warning about the
-     * task's size is silenced for that reason ({@link TaskBinaryWarning}); the stage's broadcast is removed by
-     * Spark's context cleaner, as every stage's is.
-     *
-     * @param weights ω as a fresh array the caller does not touch again: the tasks carry it (or its floats)
+     * @param weights ω as a fresh array the caller does not touch again (its floats travel with {@code narrow},
+     *                see {@link #round})
+     * @param step    the step's own inputs for {@code pass} (Java-serialisable)
+     * @throws RuntimeException when the barrier stage failed: the session is over, the next call starts another
      */
-    PartitionSums barrierRound(String round, String what, String label, double[] weights, boolean narrow,
-                               BarrierShardPass<S> pass) {
+    PartitionSums sessionStep(String round, String what, String label, double[] weights, boolean narrow,
+                              BarrierSession.StepPass<S> pass, Object step) {
         long t0 = System.nanoTime();
-        Object carried = narrow ? narrowed(weights) : weights;
-        long bytesOut = (narrow ? 4L : 8L) * weights.length;
-        TaskBinaryWarning.silence();
         try {
-            double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
-            sc.setJobGroup("sparknas-rounds", label, false);
-            scala.reflect.ClassTag<PartitionSums> tag = scala.reflect.ClassTag$.MODULE$.apply(PartitionSums.class);
-            if (gather == null) {
-                gather = GatherEndpoint.start("sparknas-gather-" + java.util.UUID.randomUUID());
+            if (session == null || !session.runs(pass)) {
+                endSessions();
+                if (gather == null) {
+                    gather = GatherEndpoint.start("sparknas-gather-" + java.util.UUID.randomUUID());
+                }
+                session = BarrierSession.start(sc, shards, partitions, gather, ++sessions, pass,
+                        "from " + label);
+                synchronized (Rounds.class) {
+                    withSession = this;
+                }
             }
-            JavaRDD<PartitionSums> sums = JavaRDD.fromRDD(shards.rdd().barrier().mapPartitions(
-                    new BarrierTask<>(pass, carried, gather.name(), partitions), false, tag), tag);
-            int parts = partitions;
-            PartitionSums total = sums.treeAggregate(new TreeSum(parts),
-                    (acc, one) -> acc.add(TaskContext.getPartitionId(), one), TreeSum::merge, depth).total();
-            record(round, what, t0, broadcastSeconds, bytesOut, total);
+            double[] serialize = {0};
+            PartitionSums total = session.step(narrow ? narrowed(weights) : weights, step, serialize);
+            record(round, what, t0, serialize[0], (narrow ? 4L : 8L) * weights.length, total);
             return total;
-        } catch (Exception e) {
+        } catch (RuntimeException e) {
+            endSession();
             throw translate(e, label);
-        } finally {
-            sc.clearJobGroup();
         }
     }
 
-    /** A barrier round's task: its partition's single shard in, its sums out; ω ({@code double[]} or {@code float[]}) with it. */
-    private static final class BarrierTask<S> extends scala.runtime.AbstractFunction1<scala.collection.Iterator<S>,
-            scala.collection.Iterator<PartitionSums>> implements java.io.Serializable {
-
-        private static final long serialVersionUID = 1L;
-        private final BarrierShardPass<S> pass;
-        private final Object weights;
-        private final String gather;
-        private final int tasks;
-
-        BarrierTask(BarrierShardPass<S> pass, Object weights, String gather, int tasks) {
-            this.pass = pass;
-            this.weights = weights;
-            this.gather = gather;
-            this.tasks = tasks;
+    /** Ends the session of whichever instance has one running in this JVM (it holds every task slot). */
+    private static void endSessions() {
+        Rounds<?> r;
+        synchronized (Rounds.class) {
+            r = withSession;
+            withSession = null;
         }
-
-        @Override
-        public scala.collection.Iterator<PartitionSums> apply(scala.collection.Iterator<S> shard) {
-            try {
-                S element = shard.next();
-                long f0 = System.nanoTime();
-                double[] w = doubles(weights);
-                double fetch = (System.nanoTime() - f0) / 1e9;
-                double[] exchange = {0};
-                PartitionSums sums = pass.compute(element, w, TaskContext.get().cpus(), message -> {
-                    long x0 = System.nanoTime();
-                    Object[] all = GatherEndpoint.allGather(gather, tasks, message);
-                    exchange[0] += (System.nanoTime() - x0) / 1e9;
-                    return all;
-                });
-                sums.exchangeSeconds = exchange[0];
-                return scala.collection.Iterator$.MODULE$.single(taskDone(sums, fetch));
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        if (r != null) {
+            r.endSession();
         }
+    }
+
+    private void endSession() {
+        if (session != null) {
+            BarrierSession<S> s = session;
+            session = null;
+            s.end(END_SECONDS);
+        }
+    }
+
+    /** Ends a running session of any instance before a job of another kind (e.g. reading the data). */
+    static void beforeOtherJob() {
+        endSessions();
     }
 
     /** What every task adds to its sums for the round's metrics: its broadcast wait and its JVM's kernels. */
-    private static PartitionSums taskDone(PartitionSums sums, double fetchSeconds) {
+    static PartitionSums taskDone(PartitionSums sums, double fetchSeconds) {
         sums.fetchSeconds = fetchSeconds;
         sums.scalarKernelTasks = Blas1.VECTORISED ? 0 : 1;
         return sums;
@@ -300,7 +284,7 @@ final class Rounds<S> implements AutoCloseable {
     }
 
     /** A {@code double[]} itself, or the doubles of a {@code float[]}. */
-    private static double[] doubles(Object v) {
+    static double[] doubles(Object v) {
         if (v instanceof double[] d) {
             return d;
         }
@@ -321,6 +305,14 @@ final class Rounds<S> implements AutoCloseable {
 
     @Override
     public void close() {
+        if (session != null) {
+            synchronized (Rounds.class) {
+                if (withSession == this) {
+                    withSession = null;
+                }
+            }
+            endSession();
+        }
         destroyStepBroadcasts();
         if (gather != null) {
             gather.close();

@@ -24,7 +24,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The gradient oracle over Spark: every call is one round ({@link Rounds}) over the partitions'
  * cached shards, so the estimators run unchanged. A central difference is one round whose tasks run
  * both passes. Round letters follow the order within a step (amended: A val ∇α,∇ω · B H·v · C mixed
- * term · D train ∇ω); each Spark job is named "step s/S · estimator · round X (what)".
+ * term · D train ∇ω); each Spark job is named "step s/S · estimator · round X (what)", and a barrier session
+ * of fused first-order steps "from step s/S · …".
  */
 public final class SparkOracle implements GradientOracle, AutoCloseable {
 
@@ -32,6 +33,8 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
     private final JavaRDD<Shard> shards;
     private final Rounds<Shard> rounds;
     private final WorkerContext context;
+    /** The fused first-order step's task, one object for the whole search ({@link Rounds#sessionStep}). */
+    private final BarrierSession.StepPass<Shard> fusedStep;
     private final long totalSteps;
     private int epoch = -1;
     private int step;
@@ -49,6 +52,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
         this.shards = shards;
         this.rounds = rounds;
         this.context = context;
+        this.fusedStep = fusedStep(context);
         this.totalSteps = (long) setup.schedule.epochs() * setup.stepsPerEpoch;
     }
 
@@ -220,10 +224,8 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
     }
 
     /**
-     * One barrier round: every task sums ∇α on its shard of the α data, all tasks exchange those sums
-     * ({@code allGather}, in partition order) and fold them in the driver's partition tree, so each
-     * holds the global Σ∇α the two-round protocol would send the driver; each applies {@code alphaStep}
-     * to its mean and runs the weight pass at that α'. The tasks return both sums and their α'.
+     * One barrier step ({@link #fusedStep}), in the barrier session that runs the search's consecutive fused
+     * steps as one Spark job ({@link Rounds#sessionStep}). If it fails, the step runs as two rounds.
      */
     @Override
     public FirstOrderStepSums firstOrderStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
@@ -234,7 +236,7 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
             // Spark does not retry a failed barrier result stage (a lost executor, a failed read): the step
             // runs again as two rounds, whose tasks Spark retries; nothing of the state has changed yet
             var log = org.slf4j.LoggerFactory.getLogger(SparkOracle.class);
-            log.warn("the barrier round of step {} failed ({}); running the step as two rounds", step + 1,
+            log.warn("the barrier step {} failed ({}); running the step as two rounds", step + 1,
                     e.getMessage());
             if (++barrierFailuresInARow == BARRIER_FAILURES_IN_A_ROW) {
                 log.warn("the barrier rounds of {} steps running failed: the rest of this run uses two rounds per"
@@ -250,35 +252,48 @@ public final class SparkOracle implements GradientOracle, AutoCloseable {
     private FirstOrderStepSums barrierStep(INDArray w, INDArray alpha, AlphaStep alphaStep) {
         String what = "α data: ∇α, α step, ω data: ∇ω";
         String letter = nextLetter();
-        double[] a = alpha.toDoubleVector();
-        Pass val = new Pass(epoch, step, Split.VAL, Wanted.ALPHA, 0);
-        Pass train = new Pass(epoch, step, Split.TRAIN, Wanted.WEIGHTS, 0);
-        int partitions = context.partitions();
-        WorkerContext c = context;
-        PartitionSums total = rounds.barrierRound(letter, what, label(letter, what), w.toDoubleVector(), narrow(),
-                (shard, wv, cpus, gather) -> {
-                    SearchSetup s = c.borrow(cpus);
-                    try {
-                        PartitionSums mine = val.compute(s, shard, wv, null, a);
-                        TreeSum all = new TreeSum(partitions);
-                        Object[] parts = gather.allGather(mine);
-                        for (int p = 0; p < parts.length; p++) {
-                            all.add(p, (PartitionSums) parts[p]);
-                        }
-                        double[] next = alphaStep.next(a, mean(all.total()));
-                        // a diverged α gradient: the driver reports it from the α data's sums; no weight pass
-                        PartitionSums out = finite(next) ? train.compute(s, shard, wv, null, next)
-                                : new PartitionSums(Double.NaN, 0, 0, null, null);
-                        out.val = mine;
-                        out.alphaUsed = next;
-                        out.kernelThreads = c.threads(cpus);
-                        return out;
-                    } finally {
-                        c.release(s, cpus);
-                    }
-                });
+        FusedStep inputs = new FusedStep(new Pass(epoch, step, Split.VAL, Wanted.ALPHA, 0),
+                new Pass(epoch, step, Split.TRAIN, Wanted.WEIGHTS, 0), alpha.toDoubleVector(), alphaStep);
+        PartitionSums total = rounds.sessionStep(letter, what, label(letter, what), w.toDoubleVector(), narrow(),
+                fusedStep, inputs);
         return new FirstOrderStepSums(total.val.toGradientSums(), total.toGradientSums(),
                 org.nd4j.linalg.factory.Nd4j.createFromArray(total.alphaUsed).reshape(alpha.shape()));
+    }
+
+    /** A fused first-order step's own inputs: its two passes, α and the α optimizer's step. */
+    private record FusedStep(Pass val, Pass train, double[] alpha, AlphaStep alphaStep) implements java.io.Serializable {
+    }
+
+    /**
+     * The fused first-order step on one shard: ∇α on the α data, the exchange of every task's sums (folded in
+     * the driver's partition tree, so each holds the global Σ∇α the two-round protocol would send the driver),
+     * the α step at its mean, and the weight pass at that α'. Returns both sums and α'. One object for the
+     * search, so that its steps run in one barrier session.
+     */
+    private static BarrierSession.StepPass<Shard> fusedStep(WorkerContext c) {
+        int partitions = c.partitions();
+        return (shard, wv, inputs, cpus, gather) -> {
+            FusedStep f = (FusedStep) inputs;
+            SearchSetup s = c.borrow(cpus);
+            try {
+                PartitionSums mine = f.val().compute(s, shard, wv, null, f.alpha());
+                TreeSum all = new TreeSum(partitions);
+                Object[] parts = gather.allGather(mine);
+                for (int p = 0; p < parts.length; p++) {
+                    all.add(p, (PartitionSums) parts[p]);
+                }
+                double[] next = f.alphaStep().next(f.alpha(), mean(all.total()));
+                // a diverged α gradient: the driver reports it from the α data's sums; no weight pass
+                PartitionSums out = finite(next) ? f.train().compute(s, shard, wv, null, next)
+                        : new PartitionSums(Double.NaN, 0, 0, null, null);
+                out.val = mine;
+                out.alphaUsed = next;
+                out.kernelThreads = c.threads(cpus);
+                return out;
+            } finally {
+                c.release(s, cpus);
+            }
+        };
     }
 
     /**

@@ -11,9 +11,10 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The barrier rounds' exchange ({@link GatherEndpoint}) on local[2]: every task receives every task's
- * message in partition order, round after round, quickly; a task that fails does not leave its peer
- * waiting for a message that never comes (the next barrier round gets both slots).
+ * Barrier sessions ({@link BarrierSession}) and their exchange ({@link GatherEndpoint}) on local[2]: every
+ * step's inputs reach every task, every task receives every task's message in partition order, step after
+ * step, in one Spark job, quickly; another job ends the session first; a task that fails does not leave
+ * its peer waiting for a message that never comes (the next session gets both slots).
  */
 class GatherEndpointTest extends LocalSparkTest {
 
@@ -22,61 +23,77 @@ class GatherEndpointTest extends LocalSparkTest {
                 partitions, 1);
     }
 
-    /** Each task gathers "p<partition>:<round>"; its sums' correct count is 1 when it got all, in order. */
-    private static PartitionSums gatherRound(Rounds<Integer> r, int round, int partitions) {
-        return r.barrierRound("A", "gather", "gather test " + round, new double[] {round}, false,
-                (shard, w, cpus, g) -> {
-            Object[] all = g.allGather("p" + shard + ":" + (int) w[0]);
-            String[] expected = IntStream.range(0, partitions).mapToObj(p -> "p" + p + ":" + (int) w[0])
-                    .toArray(String[]::new);
-            return new PartitionSums(shard, Arrays.equals(all, expected) ? 1 : 0, 1, null, null);
-        });
+    /**
+     * Each task gathers "p&lt;partition&gt;:&lt;ω[0]&gt;:&lt;step&gt;"; its sums' correct count is 1 when it got all, in
+     * order, and its loss is ω[0] as it received it.
+     */
+    private static final BarrierSession.StepPass<Integer> GATHER = (shard, w, step, cpus, g) -> {
+        String tag = (int) w[0] + ":" + step;
+        Object[] all = g.allGather("p" + shard + ":" + tag);
+        String[] expected = IntStream.range(0, 2).mapToObj(p -> "p" + p + ":" + tag).toArray(String[]::new);
+        return new PartitionSums(w[0], Arrays.equals(all, expected) ? 1 : 0, 1, null, null);
+    };
+
+    private static PartitionSums gatherStep(Rounds<Integer> r, int step) {
+        return r.sessionStep("A", "gather", "gather test " + step, new double[] {step}, false, GATHER, "s" + step);
     }
 
-    private static final int ROUNDS = 100;
+    private static final int STEPS = 100;
 
     @Test
-    void everyTaskReceivesEveryMessageInPartitionOrder() {
+    void everyTaskReceivesEveryStepAndEveryMessageInPartitionOrder() {
         try (Rounds<Integer> r = rounds(2)) {
+            long jobsBefore = sc.sc().statusTracker().getJobIdsForGroup("sparknas-rounds").length;
             long t0 = System.nanoTime();
             // a hundred: in one JVM the tasks share the gathered arrays, and a torn read (Kryo writes into the
-            // array it reads) showed within a few dozen rounds
-            for (int round = 0; round < ROUNDS; round++) {
+            // array it reads) showed within a few dozen exchanges
+            for (int step = 0; step < STEPS; step++) {
                 r.beginStep();
-                PartitionSums total = gatherRound(r, round, 2);
+                PartitionSums total = gatherStep(r, step);
                 assertEquals(2, total.count);
-                assertEquals(2, total.correct, "tasks that received all messages in order, round " + round);
+                assertEquals(2, total.correct, "tasks that received all messages in order, step " + step);
+                assertEquals(2.0 * step, total.lossSum, "each task got this step's ω");
             }
-            // Spark's own allGather answers after a second at best (a second per round); here a round is a small job
             double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(seconds < ROUNDS, ROUNDS + " exchanges took " + seconds + " s");
+            assertTrue(seconds < STEPS / 2.0, STEPS + " steps took " + seconds + " s");
+            long jobs = sc.sc().statusTracker().getJobIdsForGroup("sparknas-rounds").length - jobsBefore;
+            assertEquals(1, jobs, "the steps ran in one Spark job");
+            // an ordinary round needs the slots the session holds: it ends the session first, and a step after
+            // it starts another
+            PartitionSums plain = r.round("B", "plain", "plain round", null, new double[] {1}, null,
+                    (shard, w, d, cpus) -> new PartitionSums(w[0], 0, 1, null, null));
+            assertEquals(2.0, plain.lossSum);
+            assertEquals(2, gatherStep(r, 7).correct);
+            assertEquals(3, sc.sc().statusTracker().getJobIdsForGroup("sparknas-rounds").length - jobsBefore);
         }
     }
 
     @Test
     void aFailedTaskDoesNotLeaveItsPeerWaiting() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), this::failThenGather,
-                "a barrier round hangs after a failed one: its waiting task still holds its slot");
+                "a session hangs after a failed one: its waiting task still holds its slot");
     }
 
     private void failThenGather() {
         try (Rounds<Integer> r = rounds(2)) {
-            RuntimeException e = assertThrows(RuntimeException.class, () -> r.barrierRound("A", "gather",
-                    "failing gather", new double[] {0}, false, (shard, w, cpus, g) -> {
-                        if (shard == 1) {
-                            Thread.sleep(200); // partition 0 is waiting in its exchange by now
-                            throw new IllegalStateException("injected failure");
-                        }
-                        g.allGather("never answered");
-                        return new PartitionSums(0, 0, 1, null, null);
-                    }));
+            assertEquals(2, gatherStep(r, 1).correct);
+            BarrierSession.StepPass<Integer> failing = (shard, w, step, cpus, g) -> {
+                if (shard == 1) {
+                    Thread.sleep(200); // partition 0 is waiting in its exchange by now
+                    throw new IllegalStateException("injected failure");
+                }
+                g.allGather("never answered");
+                return new PartitionSums(0, 0, 1, null, null);
+            };
+            RuntimeException e = assertThrows(RuntimeException.class, () -> r.sessionStep("A", "gather",
+                    "failing gather", new double[] {0}, false, failing, null));
             StringBuilder causes = new StringBuilder();
             for (Throwable t = e; t != null; t = t.getCause()) {
                 causes.append(t.getMessage()).append('\n');
             }
             assertTrue(causes.toString().contains("injected failure"), causes.toString());
             r.beginStep();
-            assertEquals(2, gatherRound(r, 7, 2).correct);
+            assertEquals(2, gatherStep(r, 7).correct);
         }
     }
 }

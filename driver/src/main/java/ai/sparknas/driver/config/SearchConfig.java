@@ -224,7 +224,7 @@ public final class SearchConfig {
      * @param kernelThreads kernel threads of each task; 0 = the task's cores ({@code spark.task.cpus})
      * @param minExamplesPerPartition fewest examples of a partition's batch (>= 2): BatchNorm's statistics
      *                                are per partition, and over too few examples ∇α degrades to 0
-     * @param fuseRounds    first-order's α pass and weight pass in one barrier round where every task fits at once
+     * @param fuseRounds    first-order's α pass and weight pass in one barrier step (consecutive steps in one barrier job) where every task fits at once
      */
     public record Spark(int partitions, int treeDepth, int kernelThreads, int minExamplesPerPartition,
                         boolean fuseRounds) {
