@@ -168,6 +168,7 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         seq = -1;
         payload = null;
         ended = false;
+        results = null;
         resultsDone = null;
     }
 

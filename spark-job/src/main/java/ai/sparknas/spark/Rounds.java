@@ -65,12 +65,25 @@ final class Rounds<S> implements AutoCloseable {
 
     /** Seconds a session's tasks get to return once it is ended, before its job is cancelled. */
     private static final int END_SECONDS = 60;
+    /**
+     * A session step sends ω to each task in its RPC answer while partitions × ω's bytes stay within this; above
+     * it ω goes in a step broadcast, whose handle the answers carry, so that the executors share its fetch
+     * instead of the driver sending every task a copy (16 MB: the default network's 1.6 MB to ten tasks).
+     */
+    static final long SESSION_ANSWER_BYTES = 16L << 20;
+    private final long sessionAnswerBytes;
 
     Rounds(JavaSparkContext sc, JavaRDD<S> shards, int partitions, int depth) {
+        this(sc, shards, partitions, depth, SESSION_ANSWER_BYTES);
+    }
+
+    /** @param sessionAnswerBytes {@link #SESSION_ANSWER_BYTES}, other than the default in tests */
+    Rounds(JavaSparkContext sc, JavaRDD<S> shards, int partitions, int depth, long sessionAnswerBytes) {
         this.sc = sc;
         this.shards = shards;
         this.partitions = partitions;
         this.depth = depth;
+        this.sessionAnswerBytes = sessionAnswerBytes;
     }
 
     /** Ends the previous step: its ω broadcasts are destroyed. */
@@ -160,7 +173,7 @@ final class Rounds<S> implements AutoCloseable {
      * job ends it.
      *
      * @param weights ω as a fresh array the caller does not touch again (its floats travel with {@code narrow},
-     *                see {@link #round})
+     *                see {@link #round}); in the step's answers, or in a step broadcast ({@link #SESSION_ANSWER_BYTES})
      * @param step    the step's own inputs for {@code pass} (Java-serialisable)
      * @throws RuntimeException when the barrier stage failed: the session is over, the next call starts another
      */
@@ -179,11 +192,16 @@ final class Rounds<S> implements AutoCloseable {
                     withSession = this;
                 }
             }
+            long bytes = (narrow ? 4L : 8L) * weights.length;
+            long c0 = System.nanoTime();
+            Object carried = (long) partitions * bytes > sessionAnswerBytes
+                    ? stepWeights(weights, weights, narrow, new long[1]) : narrow ? narrowed(weights) : weights;
             double[] serialize = {0};
-            PartitionSums total = session.step(narrow ? narrowed(weights) : weights, step, serialize);
-            record(round, what, t0, serialize[0], (narrow ? 4L : 8L) * weights.length, total);
+            double prepare = (System.nanoTime() - c0) / 1e9;
+            PartitionSums total = session.step(carried, step, serialize);
+            record(round, what, t0, prepare + serialize[0], bytes, total); // broadcast_s: ω made ready to travel
             return total;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException (task not serialisable) is checked but undeclared by Scala
             endSession();
             throw translate(e, label);
         }
@@ -285,6 +303,9 @@ final class Rounds<S> implements AutoCloseable {
 
     /** A {@code double[]} itself, or the doubles of a {@code float[]}. */
     static double[] doubles(Object v) {
+        if (v instanceof Broadcast<?> b) {
+            return doubles(b.value());
+        }
         if (v instanceof double[] d) {
             return d;
         }
@@ -305,14 +326,12 @@ final class Rounds<S> implements AutoCloseable {
 
     @Override
     public void close() {
-        if (session != null) {
-            synchronized (Rounds.class) {
-                if (withSession == this) {
-                    withSession = null;
-                }
+        synchronized (Rounds.class) {
+            if (withSession == this) {
+                withSession = null;
             }
-            endSession();
         }
+        endSession();
         destroyStepBroadcasts();
         if (gather != null) {
             gather.close();

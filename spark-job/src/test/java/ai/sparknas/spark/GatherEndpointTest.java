@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +66,20 @@ class GatherEndpointTest extends LocalSparkTest {
             assertEquals(2.0, plain.lossSum);
             assertEquals(2, gatherStep(r, 7).correct);
             assertEquals(3, sc.sc().statusTracker().getJobIdsForGroup("sparknas-rounds").length - jobsBefore);
+        }
+    }
+
+    @Test
+    void aLargeOmegaTravelsInAStepBroadcast() {
+        // a limit of 0 bytes: every step's ω goes in a broadcast whose handle the answers carry
+        try (Rounds<Integer> r = new Rounds<>(sc, sc.parallelize(List.of(0, 1), 2), 2, 1, 0)) {
+            for (int step = 0; step < 10; step++) {
+                r.beginStep(); // destroys the last step's broadcast
+                PartitionSums total = gatherStep(r, step);
+                assertEquals(2, total.correct, "step " + step);
+                assertEquals(2.0 * step, total.lossSum, "each task read this step's broadcast ω");
+                assertEquals(8L, r.drainRecords().get(0).get("broadcast_bytes"));
+            }
         }
     }
 
