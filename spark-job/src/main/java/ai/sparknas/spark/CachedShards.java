@@ -53,7 +53,7 @@ final class CachedShards {
             return one.iterator();
         }, true).persist(StorageLevel.MEMORY_ONLY());
         shards.setName(name + " (" + partitions + " partitions)");
-        Rounds.beforeOtherJob(); // a running barrier session holds every task slot
+        Rounds.endSessions(); // a running barrier session holds every task slot
         sc.setJobGroup("sparknas-data", "read " + partitions + " " + name, false);
         try {
             long n = shards.count();

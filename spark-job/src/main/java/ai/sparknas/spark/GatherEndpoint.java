@@ -2,7 +2,10 @@ package ai.sparknas.spark;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -81,12 +84,14 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
     private long seq = -1;
     private byte[] payload;
     private boolean ended = true;
-    /** Tasks that asked for a step not posted yet, with the step they asked for. */
-    private final java.util.List<RpcCallContext> early = new java.util.ArrayList<>();
-    private final java.util.List<Long> earlySeq = new java.util.ArrayList<>();
+    /**
+     * Tasks that asked for the step after the one posted last: a task asks for step k + 1 only after its sums
+     * of step k, and the driver posts k + 1 only after every task's, so no other step can be asked early.
+     */
+    private final List<RpcCallContext> early = new ArrayList<>();
     private byte[][] results;
     private int resultsIn;
-    private java.util.concurrent.CompletableFuture<byte[][]> resultsDone;
+    private CompletableFuture<byte[][]> resultsDone;
 
     private GatherEndpoint(RpcEnv rpcEnv, String name) {
         this.rpcEnv = rpcEnv;
@@ -177,7 +182,7 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
      *
      * @return completed with every task's sums, in partition order, once all are in
      */
-    synchronized java.util.concurrent.CompletableFuture<byte[][]> post(byte[] bytes) {
+    synchronized CompletableFuture<byte[][]> post(byte[] bytes) {
         if (ended) {
             throw new IllegalStateException("barrier session " + session + " has ended");
         }
@@ -185,13 +190,11 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
         payload = bytes;
         results = new byte[sessionTasks][];
         resultsIn = 0;
-        resultsDone = new java.util.concurrent.CompletableFuture<>();
-        for (int i = early.size() - 1; i >= 0; i--) {
-            if (earlySeq.get(i) == seq) {
-                early.remove(i).reply(payload);
-                earlySeq.remove(i);
-            }
+        resultsDone = new CompletableFuture<>();
+        for (RpcCallContext c : early) {
+            c.reply(payload);
         }
+        early.clear();
         return resultsDone;
     }
 
@@ -207,7 +210,6 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
             c.reply(END);
         }
         early.clear();
-        earlySeq.clear();
     }
 
     private synchronized void receive(Next next, RpcCallContext context) {
@@ -215,12 +217,11 @@ final class GatherEndpoint implements ThreadSafeRpcEndpoint {
             context.reply(END);
         } else if (next.seq() == seq && payload != null) {
             context.reply(payload);
-        } else if (next.seq() > seq) {
+        } else if (next.seq() == seq + 1) {
             early.add(context);
-            earlySeq.add(next.seq());
         } else {
-            context.sendFailure(new IllegalStateException("barrier session " + session + ": step " + next.seq()
-                    + " of task " + next.partition() + " is over"));
+            context.sendFailure(new IllegalStateException("barrier session " + session + " at step " + seq
+                    + ": task " + next.partition() + " asked for step " + next.seq()));
         }
     }
 

@@ -207,8 +207,11 @@ final class Rounds<S> implements AutoCloseable {
         }
     }
 
-    /** Ends the session of whichever instance has one running in this JVM (it holds every task slot). */
-    private static void endSessions() {
+    /**
+     * Ends the session of whichever instance has one running in this JVM: it holds every task slot, so every
+     * other job (a round, reading the data) calls this first.
+     */
+    static void endSessions() {
         Rounds<?> r;
         synchronized (Rounds.class) {
             r = withSession;
@@ -225,11 +228,6 @@ final class Rounds<S> implements AutoCloseable {
             session = null;
             s.end(END_SECONDS);
         }
-    }
-
-    /** Ends a running session of any instance before a job of another kind (e.g. reading the data). */
-    static void beforeOtherJob() {
-        endSessions();
     }
 
     /** What every task adds to its sums for the round's metrics: its broadcast wait and its JVM's kernels. */
