@@ -68,19 +68,15 @@ final class BatchNorm {
         double[] inv = new double[x.c];
         Tensor xhat = x.toOverwrite(x.n, x.c, x.h, x.w);
         t.parallel(x.c, c -> {
-            double sum = 0;
-            for (int n = 0; n < x.n; n++) {
-                sum += Blas1.sum(x.v, (n * x.c + c) * plane, plane);
-            }
+            double sum = Blas1.sumSlices(x.v, c * plane, cs * plane, x.n, plane);
             double mean = sum / m;
-            double sq = 0;
             for (int n = 0; n < x.n; n++) {
                 int b = (n * x.c + c) * plane;
                 for (int j = 0; j < plane; j++) {
                     xhat.v[b + j] = x.v[b + j] - mean;
                 }
-                sq += Blas1.dot(xhat.v, b, xhat.v, b, plane);
             }
+            double sq = Blas1.dotSlices(xhat.v, c * plane, xhat.v, c * plane, cs * plane, x.n, plane);
             double scale = (double) (1 / Math.sqrt(sq / m + EPS));
             inv[c] = scale;
             if (moments != null) { // Σx² = Σ(x − μ)² + μ·Σx
@@ -116,13 +112,8 @@ final class BatchNorm {
         if (t.rop()) {
             if (x.t != null) {
                 t.parallel(x.c, c -> {
-                    double sumT = 0;
-                    double sumXhatT = 0;
-                    for (int n = 0; n < x.n; n++) {
-                        int b = (n * x.c + c) * plane;
-                        sumT += Blas1.sum(x.t, b, plane);
-                        sumXhatT += Blas1.dot(xhat.v, b, x.t, b, plane);
-                    }
+                    double sumT = Blas1.sumSlices(x.t, c * plane, cs * plane, x.n, plane);
+                    double sumXhatT = Blas1.dotSlices(xhat.v, c * plane, x.t, c * plane, cs * plane, x.n, plane);
                     double meanT = sumT / m;
                     rho[c] = sumXhatT / m;
                     for (int n = 0; n < x.n; n++) {
@@ -159,13 +150,8 @@ final class BatchNorm {
             double[] dxt = t.rop() && x.needsGrad ? x.tangentGrad() : null;
             t.parallel(x.c, c -> {
                 double scale = affine ? t.weights[gammaOff + c] : 1;
-                double sumDy = 0;
-                double sumDyXhat = 0;
-                for (int n = 0; n < x.n; n++) {
-                    int b = (n * x.c + c) * plane;
-                    sumDy += Blas1.sum(dy, b, plane);
-                    sumDyXhat += Blas1.dot(dy, b, xhat.v, b, plane);
-                }
+                double sumDy = Blas1.sumSlices(dy, c * plane, cs * plane, x.n, plane);
+                double sumDyXhat = Blas1.dotSlices(dy, c * plane, xhat.v, c * plane, cs * plane, x.n, plane);
                 if (affine && t.wantsWeightGrad()) {
                     t.weightGrad[gammaOff + c] += sumDyXhat;
                     t.weightGrad[betaOff + c] += sumDy;
@@ -195,16 +181,10 @@ final class BatchNorm {
                                 int betaOff, int c, double[] dy, double[] dyt, double[] dxt, double a, double bm) {
         int plane = x.plane();
         int m = x.n * plane;
-        double sumDyt = 0;
-        double sumB = 0;
-        for (int n = 0; n < x.n; n++) {
-            int b = (n * x.c + c) * plane;
-            if (dyt != null) {
-                sumDyt += Blas1.sum(dyt, b, plane);
-                sumB += Blas1.dot(dyt, b, xhat, b, plane);
-            }
-            sumB += Blas1.dot(dy, b, xhatT, b, plane);
-        }
+        int stride = x.c * plane;
+        double sumDyt = dyt == null ? 0 : Blas1.sumSlices(dyt, c * plane, stride, x.n, plane);
+        double sumB = (dyt == null ? 0 : Blas1.dotSlices(dyt, c * plane, xhat, c * plane, stride, x.n, plane))
+                + Blas1.dotSlices(dy, c * plane, xhatT, c * plane, stride, x.n, plane);
         if (gammaOff >= 0 && t.weightGradTangent != null) {
             t.weightGradTangent[gammaOff + c] += sumB;
             t.weightGradTangent[betaOff + c] += sumDyt;

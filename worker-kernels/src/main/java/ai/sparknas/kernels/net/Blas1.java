@@ -70,6 +70,24 @@ public final class Blas1 {
         return VECTORISED ? Blas1Vector.sum(a, ao, len) : sumScalar(a, ao, len);
     }
 
+    /**
+     * {@code Σ_i Σ_j a[ao + i·stride + j]·b[bo + i·stride + j]} over {@code count} slices of {@code len}:
+     * one reduction for all slices (a channel's planes over the batch), so the lanes are added once. The
+     * blocks of {@code 2·LANES} of every slice go into the two accumulators, slice after slice (as in
+     * {@link #dot}); then, where {@code len} leaves one more whole vector, every slice's into the first;
+     * the lanes are added in order, then every slice's remaining elements follow, slice by slice. One
+     * slice is exactly {@link #dot}.
+     */
+    static double dotSlices(double[] a, int ao, double[] b, int bo, int stride, int count, int len) {
+        return VECTORISED ? Blas1Vector.dotSlices(a, ao, b, bo, stride, count, len)
+                : dotSlicesScalar(a, ao, b, bo, stride, count, len);
+    }
+
+    /** {@code Σ_i Σ_j a[ao + i·stride + j]} over {@code count} slices, in {@link #dotSlices}' order. */
+    static double sumSlices(double[] a, int ao, int stride, int count, int len) {
+        return VECTORISED ? Blas1Vector.sumSlices(a, ao, stride, count, len) : sumSlicesScalar(a, ao, stride, count, len);
+    }
+
     /** ReLU forward {@code y = max(x, 0)} over [from, to); a NaN stays NaN. */
     static void relu(double[] x, double[] y, int from, int to) {
         if (VECTORISED) {
@@ -113,39 +131,59 @@ public final class Blas1 {
     }
 
     static double dotScalar(double[] a, int ao, double[] b, int bo, int len) {
+        return dotSlicesScalar(a, ao, b, bo, 0, 1, len);
+    }
+
+    static double sumScalar(double[] a, int ao, int len) {
+        return sumSlicesScalar(a, ao, 0, 1, len);
+    }
+
+    static double dotSlicesScalar(double[] a, int ao, double[] b, int bo, int stride, int count, int len) {
         double[] acc = new double[2 * LANES];
         int pairs = len - len % (2 * LANES);
-        for (int j = 0; j < pairs; j += 2 * LANES) {
-            for (int l = 0; l < 2 * LANES; l++) {
-                acc[l] = Math.fma(a[ao + j + l], b[bo + j + l], acc[l]);
+        int body = accumulated(len);
+        for (int i = 0, at = 0; i < count; i++, at += stride) {
+            for (int j = 0; j < pairs; j += 2 * LANES) {
+                for (int l = 0; l < 2 * LANES; l++) {
+                    acc[l] = Math.fma(a[ao + at + j + l], b[bo + at + j + l], acc[l]);
+                }
             }
         }
-        int body = accumulated(len);
-        for (int l = 0; l < body - pairs; l++) {
-            acc[l] = Math.fma(a[ao + pairs + l], b[bo + pairs + l], acc[l]);
+        for (int i = 0, at = 0; i < count; i++, at += stride) {
+            for (int l = 0; l < body - pairs; l++) {
+                acc[l] = Math.fma(a[ao + at + pairs + l], b[bo + at + pairs + l], acc[l]);
+            }
         }
         double s = lanesInOrder(acc);
-        for (int j = body; j < len; j++) {
-            s = Math.fma(a[ao + j], b[bo + j], s);
+        for (int i = 0, at = 0; i < count; i++, at += stride) {
+            for (int j = body; j < len; j++) {
+                s = Math.fma(a[ao + at + j], b[bo + at + j], s);
+            }
         }
         return s;
     }
 
-    static double sumScalar(double[] a, int ao, int len) {
+    static double sumSlicesScalar(double[] a, int ao, int stride, int count, int len) {
         double[] acc = new double[2 * LANES];
         int pairs = len - len % (2 * LANES);
-        for (int j = 0; j < pairs; j += 2 * LANES) {
-            for (int l = 0; l < 2 * LANES; l++) {
-                acc[l] += a[ao + j + l];
+        int body = accumulated(len);
+        for (int i = 0, at = ao; i < count; i++, at += stride) {
+            for (int j = 0; j < pairs; j += 2 * LANES) {
+                for (int l = 0; l < 2 * LANES; l++) {
+                    acc[l] += a[at + j + l];
+                }
             }
         }
-        int body = accumulated(len);
-        for (int l = 0; l < body - pairs; l++) {
-            acc[l] += a[ao + pairs + l];
+        for (int i = 0, at = ao; i < count; i++, at += stride) {
+            for (int l = 0; l < body - pairs; l++) {
+                acc[l] += a[at + pairs + l];
+            }
         }
         double s = lanesInOrder(acc);
-        for (int j = body; j < len; j++) {
-            s += a[ao + j];
+        for (int i = 0, at = ao; i < count; i++, at += stride) {
+            for (int j = body; j < len; j++) {
+                s += a[at + j];
+            }
         }
         return s;
     }
@@ -161,23 +199,30 @@ public final class Blas1 {
 
     /**
      * The dot of the blocked kernels ({@link Gemm#dots}, {@link Correlation#dots}), which run many dots
-     * side by side and so keep ONE accumulator each: lane l sums the elements j ≡ l mod LANES of the
-     * whole vectors, the lanes are added in order, then the remaining elements by fused multiply-adds.
+     * side by side and so keep ONE accumulator each, over {@code count} pairs of slices ({@code a} at
+     * {@code ao + i·aStride}, {@code b} at {@code bo + i·bStride}: one weight's gradient over the batch):
+     * lane l sums the elements j ≡ l mod LANES of every slice's whole vectors, slice after slice, the
+     * lanes are added in order, then every slice's remaining elements by fused multiply-adds, slice by slice.
      */
-    static double dotOneAccumulatorScalar(double[] a, int ao, double[] b, int bo, int len) {
+    static double dotOneAccumulatorScalar(double[] a, int ao, int aStride, double[] b, int bo, int bStride, int count,
+                                          int len) {
         double[] acc = new double[LANES];
         int body = len - len % LANES;
-        for (int j = 0; j < body; j += LANES) {
-            for (int l = 0; l < LANES; l++) {
-                acc[l] = Math.fma(a[ao + j + l], b[bo + j + l], acc[l]);
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < body; j += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    acc[l] = Math.fma(a[ao + i * aStride + j + l], b[bo + i * bStride + j + l], acc[l]);
+                }
             }
         }
         double s = acc[0];
         for (int l = 1; l < LANES; l++) {
             s += acc[l];
         }
-        for (int j = body; j < len; j++) {
-            s = Math.fma(a[ao + j], b[bo + j], s);
+        for (int i = 0; i < count; i++) {
+            for (int j = body; j < len; j++) {
+                s = Math.fma(a[ao + i * aStride + j], b[bo + i * bStride + j], s);
+            }
         }
         return s;
     }

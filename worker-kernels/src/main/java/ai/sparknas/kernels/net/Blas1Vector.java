@@ -31,39 +31,71 @@ final class Blas1Vector {
     }
 
     static double dot(double[] a, int ao, double[] b, int bo, int len) {
+        return dotSlices(a, ao, b, bo, 0, 1, len);
+    }
+
+    static double sum(double[] a, int ao, int len) {
+        return sumSlices(a, ao, 0, 1, len);
+    }
+
+    /*
+     * The loops over slices are ONE loop whose offsets step to the next slice, not a loop over slices
+     * around a loop over a slice: Java 17's C2 keeps vectors that cross a nested loop's header in
+     * heap-allocated boxes, which made these kernels ~6x slower (docs/performance.md).
+     */
+
+    static double dotSlices(double[] a, int ao, double[] b, int bo, int stride, int count, int len) {
         DoubleVector acc0 = DoubleVector.zero(S);
         DoubleVector acc1 = DoubleVector.zero(S);
         int pairs = len - len % (2 * L);
-        for (int j = 0; j < pairs; j += 2 * L) {
-            acc0 = DoubleVector.fromArray(S, a, ao + j).fma(DoubleVector.fromArray(S, b, bo + j), acc0);
-            acc1 = DoubleVector.fromArray(S, a, ao + j + L).fma(DoubleVector.fromArray(S, b, bo + j + L), acc1);
-        }
         int body = Blas1.accumulated(len);
+        for (int q = 0, n = count * (pairs / (2 * L)), at = 0, j = 0; q < n; q++) {
+            acc0 = DoubleVector.fromArray(S, a, ao + at + j).fma(DoubleVector.fromArray(S, b, bo + at + j), acc0);
+            acc1 = DoubleVector.fromArray(S, a, ao + at + j + L).fma(DoubleVector.fromArray(S, b, bo + at + j + L), acc1);
+            j += 2 * L;
+            if (j == pairs) {
+                j = 0;
+                at += stride;
+            }
+        }
         if (body > pairs) {
-            acc0 = DoubleVector.fromArray(S, a, ao + pairs).fma(DoubleVector.fromArray(S, b, bo + pairs), acc0);
+            for (int i = 0, at = pairs; i < count; i++, at += stride) {
+                acc0 = DoubleVector.fromArray(S, a, ao + at).fma(DoubleVector.fromArray(S, b, bo + at), acc0);
+            }
         }
         double s = lanesInOrder(acc0.add(acc1));
-        for (int j = body; j < len; j++) {
-            s = Math.fma(a[ao + j], b[bo + j], s);
+        for (int i = 0, at = 0; i < count; i++, at += stride) {
+            for (int j = body; j < len; j++) {
+                s = Math.fma(a[ao + at + j], b[bo + at + j], s);
+            }
         }
         return s;
     }
 
-    static double sum(double[] a, int ao, int len) {
+    static double sumSlices(double[] a, int ao, int stride, int count, int len) {
         DoubleVector acc0 = DoubleVector.zero(S);
         DoubleVector acc1 = DoubleVector.zero(S);
         int pairs = len - len % (2 * L);
-        for (int j = 0; j < pairs; j += 2 * L) {
-            acc0 = acc0.add(DoubleVector.fromArray(S, a, ao + j));
-            acc1 = acc1.add(DoubleVector.fromArray(S, a, ao + j + L));
-        }
         int body = Blas1.accumulated(len);
+        for (int q = 0, n = count * (pairs / (2 * L)), at = ao, j = 0; q < n; q++) {
+            acc0 = acc0.add(DoubleVector.fromArray(S, a, at + j));
+            acc1 = acc1.add(DoubleVector.fromArray(S, a, at + j + L));
+            j += 2 * L;
+            if (j == pairs) {
+                j = 0;
+                at += stride;
+            }
+        }
         if (body > pairs) {
-            acc0 = acc0.add(DoubleVector.fromArray(S, a, ao + pairs));
+            for (int i = 0, at = ao + pairs; i < count; i++, at += stride) {
+                acc0 = acc0.add(DoubleVector.fromArray(S, a, at));
+            }
         }
         double s = lanesInOrder(acc0.add(acc1));
-        for (int j = body; j < len; j++) {
-            s += a[ao + j];
+        for (int i = 0, at = ao; i < count; i++, at += stride) {
+            for (int j = body; j < len; j++) {
+                s += a[at + j];
+            }
         }
         return s;
     }
@@ -78,20 +110,34 @@ final class Blas1Vector {
     }
 
     /** {@link Blas1#dotOneAccumulatorScalar} on vectors. */
-    static double dotOneAccumulator(double[] a, int ao, double[] b, int bo, int len) {
+    static double dotOneAccumulator(double[] a, int ao, int aStride, double[] b, int bo, int bStride, int count,
+                                    int len) {
         DoubleVector acc = DoubleVector.zero(S);
         int body = S.loopBound(len);
-        for (int j = 0; j < body; j += L) {
-            acc = DoubleVector.fromArray(S, a, ao + j).fma(DoubleVector.fromArray(S, b, bo + j), acc);
+        for (int q = 0, n = count * (body / L), pa = ao, pb = bo, j = 0; q < n; q++) {
+            acc = DoubleVector.fromArray(S, a, pa + j).fma(DoubleVector.fromArray(S, b, pb + j), acc);
+            j += L;
+            if (j == body) {
+                j = 0;
+                pa += aStride;
+                pb += bStride;
+            }
         }
-        return finish(acc, a, ao, b, bo, body, len);
+        return finish(acc, a, ao, aStride, b, bo, bStride, count, body, len);
     }
 
-    /** Lanes in order, then the elements from {@code body} on by fused multiply-adds. */
-    static double finish(DoubleVector acc, double[] a, int ao, double[] b, int bo, int body, int len) {
+    /** Lanes in order, then every slice's elements from {@code body} on by fused multiply-adds, slice by slice. */
+    static double finish(DoubleVector acc, double[] a, int ao, int aStride, double[] b, int bo, int bStride, int count,
+                         int body, int len) {
         double s = lanesInOrder(acc);
-        for (int j = body; j < len; j++) {
-            s = Math.fma(a[ao + j], b[bo + j], s);
+        if (body < len) {
+            for (int i = 0; i < count; i++) {
+                int pa = ao + i * aStride;
+                int pb = bo + i * bStride;
+                for (int j = body; j < len; j++) {
+                    s = Math.fma(a[pa + j], b[pb + j], s);
+                }
+            }
         }
         return s;
     }

@@ -113,25 +113,31 @@ final class Convolution {
                 if (dx == null && dw == null) {
                     return;
                 }
+                int image = margin + padded;
                 t.parallel(x.c, c -> {
-                    // dy at the padded pitch after a zero margin; the pitch's extra columns stay zero below
-                    double[] dyp = Scratch.plane(1, margin + padded);
+                    // every image's dy at the padded pitch after a zero margin; the pitch's extra columns stay
+                    // zero below. All images are kept so that ∂w is one reduction over the batch.
+                    double[] dyp = Scratch.plane(1, x.n * image);
                     double[] dxp = Scratch.plane(2, span);
-                    java.util.Arrays.fill(dyp, 0, margin + padded, 0);
+                    double[] in = dw != null ? Scratch.plane(3, x.n * padded) : null;
+                    java.util.Arrays.fill(dyp, 0, x.n * image, 0);
                     for (int n = 0; n < x.n; n++) {
                         int nc = n * x.c + c;
-                        copyRows(dy, nc * y.plane(), w, dyp, margin, pitch, h, w, false);
+                        copyRows(dy, nc * y.plane(), w, dyp, n * image + margin, pitch, h, w, false);
                         if (dx != null) { // ∂x at padded (r + p, col + p), kept at span index r·pitch + col
                             java.util.Arrays.fill(dxp, 0, span, 0);
-                            Correlation.accumulate(wt, off + c * k * k, back, dyp, margin + margin / 2, dxp, 0, span);
+                            Correlation.accumulate(wt, off + c * k * k, back, dyp, n * image + margin + margin / 2,
+                                    dxp, 0, span);
                             for (int r = 0; r < h; r++) {
                                 Blas1.axpy(1, dxp, r * pitch, dx, nc * x.plane() + r * w, w);
                             }
                         }
-                        if (dw != null) {
-                            double[] in = pad(v, nc * x.plane(), h, w, p, padded, 0, 0);
-                            Correlation.dots(dyp, margin, shift, in, 0, span, dw, off + c * k * k);
+                        if (in != null) {
+                            padInto(v, nc * x.plane(), h, w, p, in, n * padded, padded, 0);
                         }
+                    }
+                    if (in != null) {
+                        Correlation.dots(dyp, margin, image, shift, in, 0, padded, x.n, span, dw, off + c * k * k);
                     }
                 });
             }
@@ -287,17 +293,22 @@ final class Convolution {
      */
     static double[] pad(double[] v, int from, int h, int w, int p, int size, double fill, int slot) {
         double[] out = Scratch.plane(slot, size);
+        padInto(v, from, h, w, p, out, 0, size, fill);
+        return out;
+    }
+
+    /** {@link #pad} into {@code out} from {@code to} on. */
+    private static void padInto(double[] v, int from, int h, int w, int p, double[] out, int to, int size, double fill) {
         int pitch = w + 2 * p;
-        java.util.Arrays.fill(out, 0, p * pitch + p, fill); // top rows and the first row's left border
+        java.util.Arrays.fill(out, to, to + p * pitch + p, fill); // top rows and the first row's left border
         for (int r = 0; r < h; r++) {
-            int at = (r + p) * pitch + p;
+            int at = to + (r + p) * pitch + p;
             System.arraycopy(v, from + r * w, out, at, w);
             for (int q = at + w, end = at + w + 2 * p; q < end; q++) { // right border, next row's left border
                 out[q] = fill;
             }
         }
-        java.util.Arrays.fill(out, (h + p) * pitch + p, size, fill);
-        return out;
+        java.util.Arrays.fill(out, to + (h + p) * pitch + p, to + size, fill);
     }
 
     /** Dense k×k convolution {@code cin → cout} (the stem); weights at {@code off}. */
@@ -379,15 +390,13 @@ final class Convolution {
                             dx, n * cin * plane, plane, plane));
                 }
                 if (dw != null) {
-                    // ∂W(o, i) = Σ_n ⟨∂y(n, o), x(n, i)⟩, images in order; rows of W split across the team
+                    // ∂W(o, i) = Σ_n ⟨∂y(n, o), x(n, i)⟩, one reduction over the batch; rows of W split across the team
                     int rowsPerChunk = 2;
                     t.parallel((cout + rowsPerChunk - 1) / rowsPerChunk, chunk -> {
                         int o0 = chunk * rowsPerChunk;
                         int rows = Math.min(rowsPerChunk, cout - o0);
-                        for (int n = 0; n < x.n; n++) {
-                            Gemm.dots(dy, (n * cout + o0) * plane, plane, rows, in, n * cin * plane, plane, cin, plane,
-                                    dw, off + o0 * cin, cin, 1);
-                        }
+                        Gemm.dots(dy, o0 * plane, plane, cout * plane, rows, in, 0, plane, cin * plane, cin, x.n, plane,
+                                dw, off + o0 * cin, cin, 1);
                     });
                 }
             }

@@ -26,20 +26,23 @@ final class Correlation {
     }
 
     /**
-     * {@code out[outOff + t] += ⟨a[aOff …], in[inOff + shift[t] …]⟩} over {@code len} values for every tap
-     * t; each dot as {@link Blas1#dotOneAccumulatorScalar}.
+     * {@code out[outOff + t] += Σ_n ⟨a[aOff + n·aImage …], in[inOff + n·inImage + shift[t] …]⟩} over
+     * {@code len} values and {@code images} images for every tap t; each sum over the images as ONE
+     * {@link Blas1#dotOneAccumulatorScalar} of the images' slices.
      */
-    static void dots(double[] a, int aOff, int[] shift, double[] in, int inOff, int len, double[] out, int outOff) {
+    static void dots(double[] a, int aOff, int aImage, int[] shift, double[] in, int inOff, int inImage, int images,
+                     int len, double[] out, int outOff) {
         if (Blas1.VECTORISED) {
-            CorrelationVector.dots(a, aOff, shift, in, inOff, len, out, outOff);
+            CorrelationVector.dots(a, aOff, aImage, shift, in, inOff, inImage, images, len, out, outOff);
         } else {
-            dotsScalar(a, aOff, shift, in, inOff, len, out, outOff);
+            dotsScalar(a, aOff, aImage, shift, in, inOff, inImage, images, len, out, outOff);
         }
     }
 
-    static void dotsScalar(double[] a, int aOff, int[] shift, double[] in, int inOff, int len, double[] out, int outOff) {
+    static void dotsScalar(double[] a, int aOff, int aImage, int[] shift, double[] in, int inOff, int inImage,
+                           int images, int len, double[] out, int outOff) {
         for (int t = 0; t < shift.length; t++) {
-            out[outOff + t] += Blas1.dotOneAccumulatorScalar(a, aOff, in, inOff + shift[t], len);
+            out[outOff + t] += Blas1.dotOneAccumulatorScalar(a, aOff, aImage, in, inOff + shift[t], inImage, images, len);
         }
     }
 

@@ -52,8 +52,9 @@ final class CorrelationVector {
         }
     }
 
-    /** Taps in groups of 4: each vector of a is loaded once for 4 dots. */
-    static void dots(double[] a, int aOff, int[] shift, double[] in, int inOff, int len, double[] out, int outOff) {
+    /** Taps in groups of 4 over every image: each vector of a is loaded once for 4 dots. */
+    static void dots(double[] a, int aOff, int aImage, int[] shift, double[] in, int inOff, int inImage, int images,
+                     int len, double[] out, int outOff) {
         int taps = shift.length;
         int body = S.loopBound(len);
         int t = 0;
@@ -66,20 +67,27 @@ final class CorrelationVector {
             DoubleVector s1 = DoubleVector.zero(S);
             DoubleVector s2 = DoubleVector.zero(S);
             DoubleVector s3 = DoubleVector.zero(S);
-            for (int j = 0; j < body; j += L) {
-                DoubleVector x = DoubleVector.fromArray(S, a, aOff + j);
-                s0 = x.fma(DoubleVector.fromArray(S, in, i0 + j), s0);
-                s1 = x.fma(DoubleVector.fromArray(S, in, i1 + j), s1);
-                s2 = x.fma(DoubleVector.fromArray(S, in, i2 + j), s2);
-                s3 = x.fma(DoubleVector.fromArray(S, in, i3 + j), s3);
+            // one loop over images × vectors (see Blas1Vector: no vectors across a nested loop's header)
+            for (int q = 0, steps = images * (body / L), an = aOff, in0 = 0, j = 0; q < steps; q++) {
+                DoubleVector x = DoubleVector.fromArray(S, a, an + j);
+                s0 = x.fma(DoubleVector.fromArray(S, in, i0 + in0 + j), s0);
+                s1 = x.fma(DoubleVector.fromArray(S, in, i1 + in0 + j), s1);
+                s2 = x.fma(DoubleVector.fromArray(S, in, i2 + in0 + j), s2);
+                s3 = x.fma(DoubleVector.fromArray(S, in, i3 + in0 + j), s3);
+                j += L;
+                if (j == body) {
+                    j = 0;
+                    an += aImage;
+                    in0 += inImage;
+                }
             }
-            out[outOff + t] += Blas1Vector.finish(s0, a, aOff, in, i0, body, len);
-            out[outOff + t + 1] += Blas1Vector.finish(s1, a, aOff, in, i1, body, len);
-            out[outOff + t + 2] += Blas1Vector.finish(s2, a, aOff, in, i2, body, len);
-            out[outOff + t + 3] += Blas1Vector.finish(s3, a, aOff, in, i3, body, len);
+            out[outOff + t] += Blas1Vector.finish(s0, a, aOff, aImage, in, i0, inImage, images, body, len);
+            out[outOff + t + 1] += Blas1Vector.finish(s1, a, aOff, aImage, in, i1, inImage, images, body, len);
+            out[outOff + t + 2] += Blas1Vector.finish(s2, a, aOff, aImage, in, i2, inImage, images, body, len);
+            out[outOff + t + 3] += Blas1Vector.finish(s3, a, aOff, aImage, in, i3, inImage, images, body, len);
         }
         for (; t < taps; t++) {
-            out[outOff + t] += Blas1Vector.dotOneAccumulator(a, aOff, in, inOff + shift[t], len);
+            out[outOff + t] += Blas1Vector.dotOneAccumulator(a, aOff, aImage, in, inOff + shift[t], inImage, images, len);
         }
     }
 }

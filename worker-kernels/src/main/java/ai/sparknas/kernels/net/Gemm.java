@@ -29,24 +29,28 @@ final class Gemm {
     }
 
     /**
-     * {@code out[outOff + r·outRow + c·outCol] += ⟨a[aOff + r·aPitch …], b[bOff + c·bPitch …]⟩} over
-     * {@code len} values, for r < rowsA and c < rowsB; each dot as {@link Blas1#dotOneAccumulatorScalar}.
+     * {@code out[outOff + r·outRow + c·outCol] += Σ_n ⟨a[aOff + n·aImage + r·aPitch …], b[bOff + n·bImage + c·bPitch …]⟩}
+     * over {@code len} values and {@code images} images, for r < rowsA and c < rowsB; each sum over the
+     * images as ONE {@link Blas1#dotOneAccumulatorScalar} of the images' slices, so the lanes are added once
+     * per weight rather than once per image.
      */
-    static void dots(double[] a, int aOff, int aPitch, int rowsA, double[] b, int bOff, int bPitch, int rowsB, int len,
-                     double[] out, int outOff, int outRow, int outCol) {
+    static void dots(double[] a, int aOff, int aPitch, int aImage, int rowsA, double[] b, int bOff, int bPitch,
+                     int bImage, int rowsB, int images, int len, double[] out, int outOff, int outRow, int outCol) {
         if (Blas1.VECTORISED) {
-            GemmVector.dots(a, aOff, aPitch, rowsA, b, bOff, bPitch, rowsB, len, out, outOff, outRow, outCol);
+            GemmVector.dots(a, aOff, aPitch, aImage, rowsA, b, bOff, bPitch, bImage, rowsB, images, len,
+                    out, outOff, outRow, outCol);
         } else {
-            dotsScalar(a, aOff, aPitch, rowsA, b, bOff, bPitch, rowsB, len, out, outOff, outRow, outCol);
+            dotsScalar(a, aOff, aPitch, aImage, rowsA, b, bOff, bPitch, bImage, rowsB, images, len,
+                    out, outOff, outRow, outCol);
         }
     }
 
-    static void dotsScalar(double[] a, int aOff, int aPitch, int rowsA, double[] b, int bOff, int bPitch, int rowsB,
-                           int len, double[] out, int outOff, int outRow, int outCol) {
+    static void dotsScalar(double[] a, int aOff, int aPitch, int aImage, int rowsA, double[] b, int bOff, int bPitch,
+                           int bImage, int rowsB, int images, int len, double[] out, int outOff, int outRow, int outCol) {
         for (int r = 0; r < rowsA; r++) {
             for (int c = 0; c < rowsB; c++) {
-                out[outOff + r * outRow + c * outCol] += Blas1.dotOneAccumulatorScalar(a, aOff + r * aPitch, b,
-                        bOff + c * bPitch, len);
+                out[outOff + r * outRow + c * outCol] += Blas1.dotOneAccumulatorScalar(a, aOff + r * aPitch, aImage,
+                        b, bOff + c * bPitch, bImage, images, len);
             }
         }
     }

@@ -98,9 +98,9 @@ final class GemmVector {
         }
     }
 
-    /** Blocks of 2 rows of A × 4 rows of B: 8 dots side by side, each vector of A and B loaded once. */
-    static void dots(double[] a, int aOff, int aPitch, int rowsA, double[] b, int bOff, int bPitch, int rowsB, int len,
-                     double[] out, int outOff, int outRow, int outCol) {
+    /** Blocks of 2 rows of A × 4 rows of B: 8 dots side by side over every image, each vector of A and B loaded once. */
+    static void dots(double[] a, int aOff, int aPitch, int aImage, int rowsA, double[] b, int bOff, int bPitch,
+                     int bImage, int rowsB, int images, int len, double[] out, int outOff, int outRow, int outCol) {
         int body = S.loopBound(len);
         int r = 0;
         for (; r + 2 <= rowsA; r += 2) {
@@ -120,44 +120,51 @@ final class GemmVector {
                 DoubleVector s11 = DoubleVector.zero(S);
                 DoubleVector s12 = DoubleVector.zero(S);
                 DoubleVector s13 = DoubleVector.zero(S);
-                for (int j = 0; j < body; j += L) {
-                    DoubleVector x0 = DoubleVector.fromArray(S, a, a0 + j);
-                    DoubleVector x1 = DoubleVector.fromArray(S, a, a1 + j);
-                    DoubleVector y = DoubleVector.fromArray(S, b, b0 + j);
+                // one loop over images × vectors (see Blas1Vector: no vectors across a nested loop's header)
+                for (int q = 0, steps = images * (body / L), an = 0, bn = 0, j = 0; q < steps; q++) {
+                    DoubleVector x0 = DoubleVector.fromArray(S, a, a0 + an + j);
+                    DoubleVector x1 = DoubleVector.fromArray(S, a, a1 + an + j);
+                    DoubleVector y = DoubleVector.fromArray(S, b, b0 + bn + j);
                     s00 = x0.fma(y, s00);
                     s10 = x1.fma(y, s10);
-                    y = DoubleVector.fromArray(S, b, b1 + j);
+                    y = DoubleVector.fromArray(S, b, b1 + bn + j);
                     s01 = x0.fma(y, s01);
                     s11 = x1.fma(y, s11);
-                    y = DoubleVector.fromArray(S, b, b2 + j);
+                    y = DoubleVector.fromArray(S, b, b2 + bn + j);
                     s02 = x0.fma(y, s02);
                     s12 = x1.fma(y, s12);
-                    y = DoubleVector.fromArray(S, b, b3 + j);
+                    y = DoubleVector.fromArray(S, b, b3 + bn + j);
                     s03 = x0.fma(y, s03);
                     s13 = x1.fma(y, s13);
+                    j += L;
+                    if (j == body) {
+                        j = 0;
+                        an += aImage;
+                        bn += bImage;
+                    }
                 }
                 int o0 = outOff + r * outRow + c * outCol;
                 int o1 = o0 + outRow;
-                out[o0] += Blas1Vector.finish(s00, a, a0, b, b0, body, len);
-                out[o0 + outCol] += Blas1Vector.finish(s01, a, a0, b, b1, body, len);
-                out[o0 + 2 * outCol] += Blas1Vector.finish(s02, a, a0, b, b2, body, len);
-                out[o0 + 3 * outCol] += Blas1Vector.finish(s03, a, a0, b, b3, body, len);
-                out[o1] += Blas1Vector.finish(s10, a, a1, b, b0, body, len);
-                out[o1 + outCol] += Blas1Vector.finish(s11, a, a1, b, b1, body, len);
-                out[o1 + 2 * outCol] += Blas1Vector.finish(s12, a, a1, b, b2, body, len);
-                out[o1 + 3 * outCol] += Blas1Vector.finish(s13, a, a1, b, b3, body, len);
+                out[o0] += Blas1Vector.finish(s00, a, a0, aImage, b, b0, bImage, images, body, len);
+                out[o0 + outCol] += Blas1Vector.finish(s01, a, a0, aImage, b, b1, bImage, images, body, len);
+                out[o0 + 2 * outCol] += Blas1Vector.finish(s02, a, a0, aImage, b, b2, bImage, images, body, len);
+                out[o0 + 3 * outCol] += Blas1Vector.finish(s03, a, a0, aImage, b, b3, bImage, images, body, len);
+                out[o1] += Blas1Vector.finish(s10, a, a1, aImage, b, b0, bImage, images, body, len);
+                out[o1 + outCol] += Blas1Vector.finish(s11, a, a1, aImage, b, b1, bImage, images, body, len);
+                out[o1 + 2 * outCol] += Blas1Vector.finish(s12, a, a1, aImage, b, b2, bImage, images, body, len);
+                out[o1 + 3 * outCol] += Blas1Vector.finish(s13, a, a1, aImage, b, b3, bImage, images, body, len);
             }
             for (; c < rowsB; c++) {
                 for (int q = r; q < r + 2; q++) {
-                    out[outOff + q * outRow + c * outCol] += Blas1Vector.dotOneAccumulator(a, aOff + q * aPitch, b,
-                            bOff + c * bPitch, len);
+                    out[outOff + q * outRow + c * outCol] += Blas1Vector.dotOneAccumulator(a, aOff + q * aPitch, aImage,
+                            b, bOff + c * bPitch, bImage, images, len);
                 }
             }
         }
         for (; r < rowsA; r++) {
             for (int c = 0; c < rowsB; c++) {
-                out[outOff + r * outRow + c * outCol] += Blas1Vector.dotOneAccumulator(a, aOff + r * aPitch, b,
-                        bOff + c * bPitch, len);
+                out[outOff + r * outRow + c * outCol] += Blas1Vector.dotOneAccumulator(a, aOff + r * aPitch, aImage,
+                        b, bOff + c * bPitch, bImage, images, len);
             }
         }
     }

@@ -54,8 +54,8 @@ class VectorKernelsTest {
                 }
                 assertEquals(plain, d2, 1e-12 * (1 + Math.abs(plain)), "dot value, length " + len);
 
-                double one1 = Blas1Vector.dotOneAccumulator(x, off, y, 1, len);
-                double one2 = Blas1.dotOneAccumulatorScalar(x, off, y, 1, len);
+                double one1 = Blas1Vector.dotOneAccumulator(x, off, 0, y, 1, 0, 1, len);
+                double one2 = Blas1.dotOneAccumulatorScalar(x, off, 0, y, 1, 0, 1, len);
                 assertEquals(Double.doubleToRawLongBits(one2), Double.doubleToRawLongBits(one1), "dot1, length " + len);
                 assertEquals(plain, one2, 1e-12 * (1 + Math.abs(plain)), "dot1 value, length " + len);
 
@@ -124,12 +124,28 @@ class VectorKernelsTest {
                             assertEquals(e, y2[2 + r * len + j], 1e-12 * (1 + k), "gemm value");
                         }
                     }
-                    double[] g1 = random(rows * k);
-                    double[] g2 = g1.clone();
-                    double[] b = random(k * len);
-                    GemmVector.dots(y, 2, len, rows, b, 0, len, k, len, g1, 0, k, 1);
-                    Gemm.dotsScalar(y, 2, len, rows, b, 0, len, k, len, g2, 0, k, 1);
-                    assertArrayEquals(g2, g1, "gemm dots " + rows + "x" + k + "x" + len);
+                    for (int images : new int[] {1, 3}) {
+                        // a batch of images: A's rows at pitch len, images rows·len + 1 apart, B's likewise
+                        double[] g0 = random(rows * k);
+                        double[] g1 = g0.clone();
+                        double[] g2 = g0.clone();
+                        double[] ya = random(2 + images * (rows * len + 1));
+                        double[] b = random(images * (k * len + 2));
+                        GemmVector.dots(ya, 2, len, rows * len + 1, rows, b, 0, len, k * len + 2, k, images, len, g1, 0, k, 1);
+                        Gemm.dotsScalar(ya, 2, len, rows * len + 1, rows, b, 0, len, k * len + 2, k, images, len, g2, 0, k, 1);
+                        assertArrayEquals(g2, g1, "gemm dots " + rows + "x" + k + "x" + len + ", " + images + " images");
+                        for (int r = 0; r < rows; r++) {
+                            for (int c = 0; c < k; c++) {
+                                double e = g0[r * k + c];
+                                for (int n = 0; n < images; n++) {
+                                    for (int j = 0; j < len; j++) {
+                                        e += ya[2 + n * (rows * len + 1) + r * len + j] * b[n * (k * len + 2) + c * len + j];
+                                    }
+                                }
+                                assertEquals(e, g2[r * k + c], 1e-12 * (1 + images * len), "gemm dots value");
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -151,11 +167,57 @@ class VectorKernelsTest {
                 CorrelationVector.accumulate(w, 0, shift, in, 10, o1, 0, len);
                 Correlation.accumulateScalar(w, 0, shift, in, 10, o2, 0, len);
                 assertArrayEquals(o2, o1, "correlation, " + taps + " taps, length " + len);
-                double[] d1 = random(taps + 1);
-                double[] d2 = d1.clone();
-                CorrelationVector.dots(out, 0, shift, in, 10, len, d1, 1);
-                Correlation.dotsScalar(out, 0, shift, in, 10, len, d2, 1);
-                assertArrayEquals(d2, d1, "correlation dots, " + taps + " taps, length " + len);
+                for (int images : new int[] {1, 3}) {
+                    // images' planes of out are len + 1 apart, of in len + 30 apart
+                    double[] outs = random(images * (len + 1));
+                    double[] ins = random(images * (len + 30));
+                    double[] d0 = random(taps + 1);
+                    double[] d1 = d0.clone();
+                    double[] d2 = d0.clone();
+                    CorrelationVector.dots(outs, 0, len + 1, shift, ins, 10, len + 30, images, len, d1, 1);
+                    Correlation.dotsScalar(outs, 0, len + 1, shift, ins, 10, len + 30, images, len, d2, 1);
+                    assertArrayEquals(d2, d1, "correlation dots, " + taps + " taps, length " + len + ", " + images + " images");
+                    for (int t = 0; t < taps; t++) {
+                        double e = d0[1 + t];
+                        for (int n = 0; n < images; n++) {
+                            for (int j = 0; j < len; j++) {
+                                e += outs[n * (len + 1) + j] * ins[n * (len + 30) + 10 + shift[t] + j];
+                            }
+                        }
+                        assertEquals(e, d2[1 + t], 1e-12 * (1 + images * len), "correlation dots value");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void reductionsOverSlicesMatchTheScalarFormAndThePlainSums() {
+        for (int len = 0; len <= 41; len++) {
+            for (int count : new int[] {1, 2, 5}) {
+                int stride = len + 3;
+                double[] a = random(2 + count * stride);
+                double[] b = random(1 + count * stride);
+                double d1 = Blas1Vector.dotSlices(a, 2, b, 1, stride, count, len);
+                double d2 = Blas1.dotSlicesScalar(a, 2, b, 1, stride, count, len);
+                assertEquals(Double.doubleToRawLongBits(d2), Double.doubleToRawLongBits(d1), "dot of slices, " + count + "x" + len);
+                double s1 = Blas1Vector.sumSlices(a, 2, stride, count, len);
+                double s2 = Blas1.sumSlicesScalar(a, 2, stride, count, len);
+                assertEquals(Double.doubleToRawLongBits(s2), Double.doubleToRawLongBits(s1), "sum of slices, " + count + "x" + len);
+                double plainDot = 0;
+                double plainSum = 0;
+                for (int i = 0; i < count; i++) {
+                    for (int j = 0; j < len; j++) {
+                        plainDot += a[2 + i * stride + j] * b[1 + i * stride + j];
+                        plainSum += a[2 + i * stride + j];
+                    }
+                }
+                assertEquals(plainDot, d2, 1e-12 * (1 + count * len), "dot of slices value");
+                assertEquals(plainSum, s2, 1e-12 * (1 + count * len), "sum of slices value");
+                if (count == 1) { // one slice is the plain dot and sum, bit for bit
+                    assertEquals(Double.doubleToRawLongBits(Blas1.dotScalar(a, 2, b, 1, len)), Double.doubleToRawLongBits(d2));
+                    assertEquals(Double.doubleToRawLongBits(Blas1.sumScalar(a, 2, len)), Double.doubleToRawLongBits(s2));
+                }
             }
         }
     }
