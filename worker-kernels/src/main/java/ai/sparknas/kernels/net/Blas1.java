@@ -14,9 +14,10 @@ package ai.sparknas.kernels.net;
  * <p>Fixed arithmetic, whatever the hardware. Each axpy element is one fused multiply-add. A dot
  * (a sum likewise, with additions) runs two accumulators of {@link #LANES} lanes over blocks of
  * {@code 2·LANES} elements: block element {@code l} goes to lane l of the first accumulator, element
- * {@code LANES + l} to lane l of the second, and one last whole vector to the first; the two are added
- * lane by lane, the lanes are added in lane order, and the remaining elements follow in order. Two
- * accumulators halve the wait on the multiply-add latency. The lane width is 256 bits rather than the
+ * {@code LANES + l} to lane l of the second, one last whole vector to the first, and the r &lt; LANES
+ * remaining elements as the last whole vector times {@link #TAIL_MASK}[r] to the second; the two are
+ * added lane by lane and the lanes in lane order (below LANES elements, the elements follow in order).
+ * Two accumulators halve the wait on the multiply-add latency. The lane width is 256 bits rather than the
  * CPU's widest, so machines with and without AVX-512 produce the same bits; {@code
  * -Dsparknas.vector-bits=512} selects 512-bit lanes (and the scalar twins follow), which measured no
  * faster on this project's AVX-512 machine (docs/performance.md).
@@ -75,8 +76,9 @@ public final class Blas1 {
      * one reduction for all slices (a channel's planes over the batch), so the lanes are added once. The
      * blocks of {@code 2·LANES} of every slice go into the two accumulators, slice after slice (as in
      * {@link #dot}); then, where {@code len} leaves one more whole vector, every slice's into the first;
-     * the lanes are added in order, then every slice's remaining elements follow, slice by slice. One
-     * slice is exactly {@link #dot}.
+     * then, where r elements remain, every slice's last whole vector times {@link #TAIL_MASK}[r] into the
+     * second; the lanes are added in order (a {@code len} below LANES: every slice's elements follow,
+     * slice by slice). One slice is exactly {@link #dot}.
      */
     static double dotSlices(double[] a, int ao, double[] b, int bo, int stride, int count, int len) {
         return VECTORISED ? Blas1Vector.dotSlices(a, ao, b, bo, stride, count, len)
@@ -118,6 +120,24 @@ public final class Blas1 {
         }
     }
 
+    /**
+     * {@code TAIL_MASK[r]}: {@link #LANES} values, 0 in the first {@code LANES − r} lanes and 1 in the last r.
+     * A reduction whose slices leave r &lt; LANES elements after their whole vectors reads each slice's LAST
+     * whole vector (from {@code len − LANES}, which overlaps elements already counted) and multiplies it
+     * by this mask, so the r elements join the vector lanes instead of a chain of scalar multiply-adds.
+     */
+    static final double[][] TAIL_MASK = tailMasks();
+
+    private static double[][] tailMasks() {
+        double[][] m = new double[LANES][LANES];
+        for (int r = 0; r < LANES; r++) {
+            for (int l = LANES - r; l < LANES; l++) {
+                m[r][l] = 1;
+            }
+        }
+        return m;
+    }
+
     /** Where the accumulated part of a dot or sum of {@code len} elements ends (see the class comment). */
     static int accumulated(int len) {
         int pairs = len - len % (2 * LANES);
@@ -154,10 +174,20 @@ public final class Blas1 {
                 acc[l] = Math.fma(a[ao + at + pairs + l], b[bo + at + pairs + l], acc[l]);
             }
         }
+        if (len > body && len >= LANES) { // the last whole vector, masked, into the second accumulator
+            double[] m = TAIL_MASK[len - body];
+            for (int i = 0, at = len - LANES; i < count; i++, at += stride) {
+                for (int l = 0; l < LANES; l++) {
+                    acc[LANES + l] = Math.fma(a[ao + at + l] * m[l], b[bo + at + l], acc[LANES + l]);
+                }
+            }
+        }
         double s = lanesInOrder(acc);
-        for (int i = 0, at = 0; i < count; i++, at += stride) {
-            for (int j = body; j < len; j++) {
-                s = Math.fma(a[ao + at + j], b[bo + at + j], s);
+        if (len < LANES) {
+            for (int i = 0, at = 0; i < count; i++, at += stride) {
+                for (int j = 0; j < len; j++) {
+                    s = Math.fma(a[ao + at + j], b[bo + at + j], s);
+                }
             }
         }
         return s;
@@ -179,10 +209,20 @@ public final class Blas1 {
                 acc[l] += a[at + pairs + l];
             }
         }
+        if (len > body && len >= LANES) {
+            double[] m = TAIL_MASK[len - body];
+            for (int i = 0, at = ao + len - LANES; i < count; i++, at += stride) {
+                for (int l = 0; l < LANES; l++) {
+                    acc[LANES + l] += a[at + l] * m[l];
+                }
+            }
+        }
         double s = lanesInOrder(acc);
-        for (int i = 0, at = ao; i < count; i++, at += stride) {
-            for (int j = body; j < len; j++) {
-                s += a[at + j];
+        if (len < LANES) {
+            for (int i = 0, at = ao; i < count; i++, at += stride) {
+                for (int j = 0; j < len; j++) {
+                    s += a[at + j];
+                }
             }
         }
         return s;
@@ -201,8 +241,10 @@ public final class Blas1 {
      * The dot of the blocked kernels ({@link Gemm#dots}, {@link Correlation#dots}), which run many dots
      * side by side and so keep ONE accumulator each, over {@code count} pairs of slices ({@code a} at
      * {@code ao + i·aStride}, {@code b} at {@code bo + i·bStride}: one weight's gradient over the batch):
-     * lane l sums the elements j ≡ l mod LANES of every slice's whole vectors, slice after slice, the
-     * lanes are added in order, then every slice's remaining elements by fused multiply-adds, slice by slice.
+     * lane l sums the elements j ≡ l mod LANES of every slice's whole vectors, slice after slice; then,
+     * where {@code len} leaves r elements, every slice's last whole vector times {@link #TAIL_MASK}[r],
+     * slice after slice; the lanes are added in order (a {@code len} below LANES: every slice's elements
+     * by fused multiply-adds after them, slice by slice).
      */
     static double dotOneAccumulatorScalar(double[] a, int ao, int aStride, double[] b, int bo, int bStride, int count,
                                           int len) {
@@ -215,13 +257,25 @@ public final class Blas1 {
                 }
             }
         }
+        if (len > body && len >= LANES) {
+            double[] m = TAIL_MASK[len - body];
+            for (int i = 0; i < count; i++) {
+                int pa = ao + i * aStride + len - LANES;
+                int pb = bo + i * bStride + len - LANES;
+                for (int l = 0; l < LANES; l++) {
+                    acc[l] = Math.fma(a[pa + l] * m[l], b[pb + l], acc[l]);
+                }
+            }
+        }
         double s = acc[0];
         for (int l = 1; l < LANES; l++) {
             s += acc[l];
         }
-        for (int i = 0; i < count; i++) {
-            for (int j = body; j < len; j++) {
-                s = Math.fma(a[ao + i * aStride + j], b[bo + i * bStride + j], s);
+        if (len < LANES) {
+            for (int i = 0; i < count; i++) {
+                for (int j = 0; j < len; j++) {
+                    s = Math.fma(a[ao + i * aStride + j], b[bo + i * bStride + j], s);
+                }
             }
         }
         return s;

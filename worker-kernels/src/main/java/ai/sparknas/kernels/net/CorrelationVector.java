@@ -81,10 +81,20 @@ final class CorrelationVector {
                     in0 += inImage;
                 }
             }
-            out[outOff + t] += Blas1Vector.finish(s0, a, aOff, aImage, in, i0, inImage, images, body, len);
-            out[outOff + t + 1] += Blas1Vector.finish(s1, a, aOff, aImage, in, i1, inImage, images, body, len);
-            out[outOff + t + 2] += Blas1Vector.finish(s2, a, aOff, aImage, in, i2, inImage, images, body, len);
-            out[outOff + t + 3] += Blas1Vector.finish(s3, a, aOff, aImage, in, i3, inImage, images, body, len);
+            if (len > body && len >= L) { // every image's last whole vector, masked (Blas1.TAIL_MASK)
+                DoubleVector m = DoubleVector.fromArray(S, Blas1.TAIL_MASK[len - body], 0);
+                for (int n = 0, an = aOff + len - L, in0 = len - L; n < images; n++, an += aImage, in0 += inImage) {
+                    DoubleVector x = DoubleVector.fromArray(S, a, an).mul(m);
+                    s0 = x.fma(DoubleVector.fromArray(S, in, i0 + in0), s0);
+                    s1 = x.fma(DoubleVector.fromArray(S, in, i1 + in0), s1);
+                    s2 = x.fma(DoubleVector.fromArray(S, in, i2 + in0), s2);
+                    s3 = x.fma(DoubleVector.fromArray(S, in, i3 + in0), s3);
+                }
+            }
+            out[outOff + t] += Blas1Vector.finish(s0, a, aOff, aImage, in, i0, inImage, images, len);
+            out[outOff + t + 1] += Blas1Vector.finish(s1, a, aOff, aImage, in, i1, inImage, images, len);
+            out[outOff + t + 2] += Blas1Vector.finish(s2, a, aOff, aImage, in, i2, inImage, images, len);
+            out[outOff + t + 3] += Blas1Vector.finish(s3, a, aOff, aImage, in, i3, inImage, images, len);
         }
         for (; t < taps; t++) {
             out[outOff + t] += Blas1Vector.dotOneAccumulator(a, aOff, aImage, in, inOff + shift[t], inImage, images, len);

@@ -143,16 +143,35 @@ final class GemmVector {
                         bn += bImage;
                     }
                 }
+                if (len > body && len >= L) { // every image's last whole vector, masked (Blas1.TAIL_MASK)
+                    DoubleVector m = DoubleVector.fromArray(S, Blas1.TAIL_MASK[len - body], 0);
+                    for (int n = 0, an = len - L, bn = len - L; n < images; n++, an += aImage, bn += bImage) {
+                        DoubleVector x0 = DoubleVector.fromArray(S, a, a0 + an).mul(m);
+                        DoubleVector x1 = DoubleVector.fromArray(S, a, a1 + an).mul(m);
+                        DoubleVector y = DoubleVector.fromArray(S, b, b0 + bn);
+                        s00 = x0.fma(y, s00);
+                        s10 = x1.fma(y, s10);
+                        y = DoubleVector.fromArray(S, b, b1 + bn);
+                        s01 = x0.fma(y, s01);
+                        s11 = x1.fma(y, s11);
+                        y = DoubleVector.fromArray(S, b, b2 + bn);
+                        s02 = x0.fma(y, s02);
+                        s12 = x1.fma(y, s12);
+                        y = DoubleVector.fromArray(S, b, b3 + bn);
+                        s03 = x0.fma(y, s03);
+                        s13 = x1.fma(y, s13);
+                    }
+                }
                 int o0 = outOff + r * outRow + c * outCol;
                 int o1 = o0 + outRow;
-                out[o0] += Blas1Vector.finish(s00, a, a0, aImage, b, b0, bImage, images, body, len);
-                out[o0 + outCol] += Blas1Vector.finish(s01, a, a0, aImage, b, b1, bImage, images, body, len);
-                out[o0 + 2 * outCol] += Blas1Vector.finish(s02, a, a0, aImage, b, b2, bImage, images, body, len);
-                out[o0 + 3 * outCol] += Blas1Vector.finish(s03, a, a0, aImage, b, b3, bImage, images, body, len);
-                out[o1] += Blas1Vector.finish(s10, a, a1, aImage, b, b0, bImage, images, body, len);
-                out[o1 + outCol] += Blas1Vector.finish(s11, a, a1, aImage, b, b1, bImage, images, body, len);
-                out[o1 + 2 * outCol] += Blas1Vector.finish(s12, a, a1, aImage, b, b2, bImage, images, body, len);
-                out[o1 + 3 * outCol] += Blas1Vector.finish(s13, a, a1, aImage, b, b3, bImage, images, body, len);
+                out[o0] += Blas1Vector.finish(s00, a, a0, aImage, b, b0, bImage, images, len);
+                out[o0 + outCol] += Blas1Vector.finish(s01, a, a0, aImage, b, b1, bImage, images, len);
+                out[o0 + 2 * outCol] += Blas1Vector.finish(s02, a, a0, aImage, b, b2, bImage, images, len);
+                out[o0 + 3 * outCol] += Blas1Vector.finish(s03, a, a0, aImage, b, b3, bImage, images, len);
+                out[o1] += Blas1Vector.finish(s10, a, a1, aImage, b, b0, bImage, images, len);
+                out[o1 + outCol] += Blas1Vector.finish(s11, a, a1, aImage, b, b1, bImage, images, len);
+                out[o1 + 2 * outCol] += Blas1Vector.finish(s12, a, a1, aImage, b, b2, bImage, images, len);
+                out[o1 + 3 * outCol] += Blas1Vector.finish(s13, a, a1, aImage, b, b3, bImage, images, len);
             }
             for (; c < rowsB; c++) {
                 for (int q = r; q < r + 2; q++) {
