@@ -30,6 +30,16 @@ final class Blas1Vector {
         }
     }
 
+    /**
+     * The last r lanes of a vector: an element-wise kernel whose slice leaves r &lt; L elements after its
+     * whole vectors computes the LAST whole vector (from {@code len − L}) and stores only these lanes,
+     * keeping the others' values, which are already final. Each element still gets exactly the scalar
+     * form's operations, so the bits are unchanged, without a scalar loop over the r elements.
+     */
+    static VectorMask<Double> fresh(int r) {
+        return DoubleVector.fromArray(S, Blas1.TAIL_MASK[r], 0).compare(VectorOperators.NE, (double) 0);
+    }
+
     static double dot(double[] a, int ao, double[] b, int bo, int len) {
         return dotSlices(a, ao, b, bo, 0, 1, len);
     }

@@ -43,6 +43,16 @@ final class CorrelationVector {
             }
             c.intoArray(out, outOff + j);
         }
+        if (j < len && len >= L) { // the last whole vector, storing only its fresh lanes (Blas1Vector.fresh)
+            int at = len - L;
+            DoubleVector old = DoubleVector.fromArray(S, out, outOff + at);
+            DoubleVector c = old;
+            for (int t = 0; t < taps; t++) {
+                c = DoubleVector.fromArray(S, in, inOff + shift[t] + at).fma(DoubleVector.broadcast(S, a[aOff + t]), c);
+            }
+            old.blend(c, Blas1Vector.fresh(len - j)).intoArray(out, outOff + at);
+            return;
+        }
         for (; j < len; j++) {
             double c = out[outOff + j];
             for (int t = 0; t < taps; t++) {

@@ -89,6 +89,16 @@ final class GemmVector {
             }
             c.intoArray(y, yOff + j);
         }
+        if (j < len && len >= L) { // the last whole vector, storing only its fresh lanes (Blas1Vector.fresh)
+            int at = len - L;
+            DoubleVector old = DoubleVector.fromArray(S, y, yOff + at);
+            DoubleVector c = old;
+            for (int i = 0; i < k; i++) {
+                c = DoubleVector.fromArray(S, x, xOff + i * xPitch + at).fma(DoubleVector.broadcast(S, a[aOff + i * cs]), c);
+            }
+            old.blend(c, Blas1Vector.fresh(len - j)).intoArray(y, yOff + at);
+            return;
+        }
         for (; j < len; j++) {
             double c = y[yOff + j];
             for (int i = 0; i < k; i++) {
