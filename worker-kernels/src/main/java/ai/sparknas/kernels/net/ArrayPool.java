@@ -16,6 +16,8 @@ final class ArrayPool {
 
     private final Map<Integer, ArrayDeque<double[]>> free = new HashMap<>();
     private final Set<double[]> lent = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<Integer, ArrayDeque<int[]>> freeInts = new HashMap<>();
+    private final Set<int[]> lentInts = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** A zero-filled array of length {@code n}, owned by the current pass. */
     double[] take(int n) {
@@ -46,6 +48,21 @@ final class ArrayPool {
     }
 
     /**
+     * An int array of length {@code n} with arbitrary contents, owned by the current pass (a max pool's
+     * arg-max indices, which its backward step reads): allocated afresh, these were the largest garbage
+     * of a step, kept alive for the whole pass and so promoted to the old generation.
+     */
+    synchronized int[] takeInts(int n) {
+        ArrayDeque<int[]> q = freeInts.get(n);
+        int[] a = q == null ? null : q.poll();
+        if (a == null) {
+            a = new int[n];
+        }
+        lentInts.add(a);
+        return a;
+    }
+
+    /**
      * Test hook: with {@code -Dsparknas.test.poison-released=true} an array given back early is filled
      * with NaN, so that a kernel reading a released tensor (or not writing all of an array it takes to
      * overwrite) turns every result it touches into NaN instead of going unnoticed.
@@ -68,6 +85,10 @@ final class ArrayPool {
             free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
         }
         lent.clear();
+        for (int[] a : lentInts) {
+            freeInts.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+        }
+        lentInts.clear();
     }
 
     /**
@@ -82,6 +103,14 @@ final class ArrayPool {
             }
         }
         for (double[] a : lent) {
+            n += a.length;
+        }
+        for (ArrayDeque<int[]> q : freeInts.values()) { // counted as elements too: 4 bytes, at most a float's
+            for (int[] a : q) {
+                n += a.length;
+            }
+        }
+        for (int[] a : lentInts) {
             n += a.length;
         }
         return n;

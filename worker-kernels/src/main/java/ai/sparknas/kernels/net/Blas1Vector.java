@@ -166,7 +166,26 @@ final class Blas1Vector {
      */
     static double finish(DoubleVector acc, double[] a, int ao, int aStride, double[] b, int bo, int bStride, int count,
                          int len) {
-        double s = lanesInOrder(acc);
+        return shortSlices(lanesInOrder(acc), a, ao, aStride, b, bo, bStride, count, len);
+    }
+
+    /**
+     * {@link #finish} of an accumulator the caller stored at {@code lanes[from …]}: the blocked kernels
+     * store theirs (an intrinsic) rather than pass them to a call that is too big to inline, which would
+     * allocate a box for every vector passed.
+     */
+    static double finish(double[] lanes, int from, double[] a, int ao, int aStride, double[] b, int bo, int bStride,
+                         int count, int len) {
+        double s = lanes[from];
+        for (int l = 1; l < L; l++) {
+            s += lanes[from + l];
+        }
+        return shortSlices(s, a, ao, aStride, b, bo, bStride, count, len);
+    }
+
+    /** Below one vector ({@code len} &lt; L): every slice's elements by fused multiply-adds after s. */
+    private static double shortSlices(double s, double[] a, int ao, int aStride, double[] b, int bo, int bStride,
+                                      int count, int len) {
         if (len < L) {
             for (int i = 0; i < count; i++) {
                 int pa = ao + i * aStride;

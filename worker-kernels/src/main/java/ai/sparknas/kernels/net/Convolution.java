@@ -221,7 +221,7 @@ final class Convolution {
 
     /** The four stride-2 phases of the h×w plane at {@code from} of v, zero-padded by p, in scratch slots 0–3. */
     private static double[][] phases(double[] v, int from, int h, int w, int p, int pitch, int size) {
-        double[][] q = new double[4][];
+        double[][] q = Scratch.quad();
         for (int a = 0; a < 2; a++) {
             for (int b = 0; b < 2; b++) {
                 double[] ph = Scratch.plane(a * 2 + b, size);

@@ -67,6 +67,7 @@ final class CorrelationVector {
                      int len, double[] out, int outOff) {
         int taps = shift.length;
         int body = S.loopBound(len);
+        double[] lanes = new double[4 * L]; // the 4 accumulators, stored for their lane sums (Blas1Vector.finish)
         int t = 0;
         for (; t + 4 <= taps; t += 4) {
             int i0 = inOff + shift[t];
@@ -101,10 +102,14 @@ final class CorrelationVector {
                     s3 = x.fma(DoubleVector.fromArray(S, in, i3 + in0), s3);
                 }
             }
-            out[outOff + t] += Blas1Vector.finish(s0, a, aOff, aImage, in, i0, inImage, images, len);
-            out[outOff + t + 1] += Blas1Vector.finish(s1, a, aOff, aImage, in, i1, inImage, images, len);
-            out[outOff + t + 2] += Blas1Vector.finish(s2, a, aOff, aImage, in, i2, inImage, images, len);
-            out[outOff + t + 3] += Blas1Vector.finish(s3, a, aOff, aImage, in, i3, inImage, images, len);
+            s0.intoArray(lanes, 0);
+            s1.intoArray(lanes, L);
+            s2.intoArray(lanes, 2 * L);
+            s3.intoArray(lanes, 3 * L);
+            out[outOff + t] += Blas1Vector.finish(lanes, 0 * L, a, aOff, aImage, in, i0, inImage, images, len);
+            out[outOff + t + 1] += Blas1Vector.finish(lanes, 1 * L, a, aOff, aImage, in, i1, inImage, images, len);
+            out[outOff + t + 2] += Blas1Vector.finish(lanes, 2 * L, a, aOff, aImage, in, i2, inImage, images, len);
+            out[outOff + t + 3] += Blas1Vector.finish(lanes, 3 * L, a, aOff, aImage, in, i3, inImage, images, len);
         }
         for (; t < taps; t++) {
             out[outOff + t] += Blas1Vector.dotOneAccumulator(a, aOff, aImage, in, inOff + shift[t], inImage, images, len);

@@ -112,6 +112,7 @@ final class GemmVector {
     static void dots(double[] a, int aOff, int aPitch, int aImage, int rowsA, double[] b, int bOff, int bPitch,
                      int bImage, int rowsB, int images, int len, double[] out, int outOff, int outRow, int outCol) {
         int body = S.loopBound(len);
+        double[] lanes = new double[8 * L]; // the 8 accumulators, stored for their lane sums (Blas1Vector.finish)
         int r = 0;
         for (; r + 2 <= rowsA; r += 2) {
             int a0 = aOff + r * aPitch;
@@ -172,16 +173,24 @@ final class GemmVector {
                         s13 = x1.fma(y, s13);
                     }
                 }
+                s00.intoArray(lanes, 0);
+                s01.intoArray(lanes, L);
+                s02.intoArray(lanes, 2 * L);
+                s03.intoArray(lanes, 3 * L);
+                s10.intoArray(lanes, 4 * L);
+                s11.intoArray(lanes, 5 * L);
+                s12.intoArray(lanes, 6 * L);
+                s13.intoArray(lanes, 7 * L);
                 int o0 = outOff + r * outRow + c * outCol;
                 int o1 = o0 + outRow;
-                out[o0] += Blas1Vector.finish(s00, a, a0, aImage, b, b0, bImage, images, len);
-                out[o0 + outCol] += Blas1Vector.finish(s01, a, a0, aImage, b, b1, bImage, images, len);
-                out[o0 + 2 * outCol] += Blas1Vector.finish(s02, a, a0, aImage, b, b2, bImage, images, len);
-                out[o0 + 3 * outCol] += Blas1Vector.finish(s03, a, a0, aImage, b, b3, bImage, images, len);
-                out[o1] += Blas1Vector.finish(s10, a, a1, aImage, b, b0, bImage, images, len);
-                out[o1 + outCol] += Blas1Vector.finish(s11, a, a1, aImage, b, b1, bImage, images, len);
-                out[o1 + 2 * outCol] += Blas1Vector.finish(s12, a, a1, aImage, b, b2, bImage, images, len);
-                out[o1 + 3 * outCol] += Blas1Vector.finish(s13, a, a1, aImage, b, b3, bImage, images, len);
+                out[o0] += Blas1Vector.finish(lanes, 0 * L, a, a0, aImage, b, b0, bImage, images, len);
+                out[o0 + outCol] += Blas1Vector.finish(lanes, 1 * L, a, a0, aImage, b, b1, bImage, images, len);
+                out[o0 + 2 * outCol] += Blas1Vector.finish(lanes, 2 * L, a, a0, aImage, b, b2, bImage, images, len);
+                out[o0 + 3 * outCol] += Blas1Vector.finish(lanes, 3 * L, a, a0, aImage, b, b3, bImage, images, len);
+                out[o1] += Blas1Vector.finish(lanes, 4 * L, a, a1, aImage, b, b0, bImage, images, len);
+                out[o1 + outCol] += Blas1Vector.finish(lanes, 5 * L, a, a1, aImage, b, b1, bImage, images, len);
+                out[o1 + 2 * outCol] += Blas1Vector.finish(lanes, 6 * L, a, a1, aImage, b, b2, bImage, images, len);
+                out[o1 + 3 * outCol] += Blas1Vector.finish(lanes, 7 * L, a, a1, aImage, b, b3, bImage, images, len);
             }
             for (; c < rowsB; c++) {
                 for (int q = r; q < r + 2; q++) {

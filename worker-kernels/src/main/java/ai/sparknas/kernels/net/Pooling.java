@@ -22,7 +22,8 @@ final class Pooling {
         int span = x.h * pitch;
         int size = (x.h + 2) * pitch + 2; // the last taps read 2 values past the bottom border row
         Tensor y = x.toOverwrite(x.n, x.c, oh, ow);
-        int[] arg = new int[y.v.length]; // where each output's maximum came from, as an index into x
+        // where each output's maximum came from, as an index into x (every element is written below)
+        int[] arg = x.pool() == null ? new int[y.v.length] : x.pool().takeInts(y.v.length);
         t.parallel(x.n * x.c, nc -> {
             int ib = nc * x.plane();
             double[] in = Convolution.pad(x.v, ib, x.h, x.w, 1, size, Double.NEGATIVE_INFINITY, 0);

@@ -15,6 +15,13 @@ final class Scratch {
     private Scratch() {
     }
 
+    private static final ThreadLocal<double[][]> QUAD = ThreadLocal.withInitial(() -> new double[4][]);
+
+    /** This thread's holder of four planes (the stride-2 phases), reused like the slots: one per plane was garbage. */
+    static double[][] quad() {
+        return QUAD.get();
+    }
+
     /** Slot {@code slot} (0–9) of this thread, at least {@code size} long, contents unspecified. */
     static double[] plane(int slot, int size) {
         double[][] mine = SLOTS.get();
