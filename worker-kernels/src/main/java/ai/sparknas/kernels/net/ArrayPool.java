@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * Recycles the activation and gradient arrays of a pass. Every pass of a network allocates the same
  * sequence of sizes; without recycling the JVM spent about a fifth of a step copying live
- * activations between GC generations. Arrays come back zero-filled because kernels accumulate.
+ * activations between GC generations. Arrays come back zero-filled because kernels accumulate. A max
+ * pool's arg-max indices are recycled the same way ({@link #takeInts}).
  */
 final class ArrayPool {
 

@@ -115,19 +115,20 @@ final class Convolution {
                 }
                 int image = margin + padded;
                 t.parallel(x.c, c -> {
-                    // every image's dy at the padded pitch after a zero margin; the pitch's extra columns stay
-                    // zero below. All images are kept so that ∂w is one reduction over the batch.
-                    double[] dyp = Scratch.plane(1, x.n * image);
-                    double[] dxp = Scratch.plane(2, span);
+                    // dy at the padded pitch after a zero margin; the pitch's extra columns stay zero below.
+                    // For ∂w every image's is kept, so that ∂w is one reduction over the batch; ∂x alone reuses one.
                     double[] in = dw != null ? Scratch.plane(3, x.n * padded) : null;
-                    java.util.Arrays.fill(dyp, 0, x.n * image, 0);
+                    int images = in != null ? x.n : 1;
+                    double[] dyp = Scratch.plane(1, images * image);
+                    double[] dxp = Scratch.plane(2, span);
+                    java.util.Arrays.fill(dyp, 0, images * image, 0);
                     for (int n = 0; n < x.n; n++) {
                         int nc = n * x.c + c;
-                        copyRows(dy, nc * y.plane(), w, dyp, n * image + margin, pitch, h, w, false);
+                        int at = n % images * image;
+                        copyRows(dy, nc * y.plane(), w, dyp, at + margin, pitch, h, w, false);
                         if (dx != null) { // ∂x at padded (r + p, col + p), kept at span index r·pitch + col
                             java.util.Arrays.fill(dxp, 0, span, 0);
-                            Correlation.accumulate(wt, off + c * k * k, back, dyp, n * image + margin + margin / 2,
-                                    dxp, 0, span);
+                            Correlation.accumulate(wt, off + c * k * k, back, dyp, at + margin + margin / 2, dxp, 0, span);
                             for (int r = 0; r < h; r++) {
                                 Blas1.axpy(1, dxp, r * pitch, dx, nc * x.plane() + r * w, w);
                             }
@@ -221,7 +222,6 @@ final class Convolution {
 
     /** The four stride-2 phases of the h×w plane at {@code from} of v, zero-padded by p, in scratch slots 0–3. */
     private static double[][] phases(double[] v, int from, int h, int w, int p, int pitch, int size) {
-        double[][] q = Scratch.quad();
         for (int a = 0; a < 2; a++) {
             for (int b = 0; b < 2; b++) {
                 double[] ph = Scratch.plane(a * 2 + b, size);
@@ -239,10 +239,9 @@ final class Convolution {
                     }
                     java.util.Arrays.fill(ph, at + j1, at + pitch, 0);
                 }
-                q[a * 2 + b] = ph;
             }
         }
-        return q;
+        return Scratch.slots(); // phase q is slot q
     }
 
     /** Adds the four phases' pixels that lie inside the h×w plane back into {@code dx} at {@code from}. */

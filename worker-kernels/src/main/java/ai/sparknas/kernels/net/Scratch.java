@@ -15,11 +15,12 @@ final class Scratch {
     private Scratch() {
     }
 
-    private static final ThreadLocal<double[][]> QUAD = ThreadLocal.withInitial(() -> new double[4][]);
-
-    /** This thread's holder of four planes (the stride-2 phases), reused like the slots: one per plane was garbage. */
-    static double[][] quad() {
-        return QUAD.get();
+    /**
+     * This thread's slots themselves, slot i at index i as {@link #plane} last sized it: a kernel that took
+     * several slots hands them on as one array (the stride-2 phases) without allocating a holder per plane.
+     */
+    static double[][] slots() {
+        return SLOTS.get();
     }
 
     /** Slot {@code slot} (0–9) of this thread, at least {@code size} long, contents unspecified. */
